@@ -1,0 +1,12 @@
+//! The pure-Rust engine: configuration, cache keys, tokens, the OAuth client and
+//! the per-connector slots. Nothing here knows about Node-API.
+
+pub mod cache_key;
+pub mod config;
+pub mod error;
+pub mod oauth;
+pub mod registry;
+pub mod slot;
+pub mod token;
+pub mod token_response;
+pub mod url_policy;

@@ -1,0 +1,162 @@
+//! The OAuth 2 token-endpoint client: form-encoded POSTs with connect and total timeouts.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use reqwest::Url;
+
+use super::config::ConnectorConfig;
+use super::error::{ConnectorError, Result};
+use super::token::{now_ms, Token};
+use super::token_response::{parse_token_response, Grant};
+use super::url_policy::check_token_url;
+
+/// Default total time for one token request, overridable with `ZC_CONNECTOR_HTTP_TIMEOUT_MS`.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time to establish a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Answers larger than this are not token answers.
+const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// A reusable client for token endpoints (one connection pool per process).
+pub struct OAuthClient {
+    http: reqwest::Client,
+    timeout: Duration,
+}
+
+static SHARED: LazyLock<OAuthClient> = LazyLock::new(|| {
+    let timeout = std::env::var("ZC_CONNECTOR_HTTP_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map(Duration::from_millis)
+        .unwrap_or(DEFAULT_TIMEOUT);
+    OAuthClient::new(timeout)
+});
+
+impl OAuthClient {
+    /// A client whose requests give up after `timeout` in total.
+    pub fn new(timeout: Duration) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+            .timeout(timeout)
+            .user_agent(concat!(
+                "zcatalyst-connector-rs/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        OAuthClient { http, timeout }
+    }
+
+    /// The process-wide client.
+    pub fn shared() -> &'static OAuthClient {
+        &SHARED
+    }
+
+    /// `grant_type=refresh_token` against `refresh_url`.
+    pub async fn refresh(&self, config: &ConnectorConfig) -> Result<Token> {
+        let refresh_token = config.refresh_token.as_deref().ok_or_else(|| {
+            ConnectorError::InvalidArgument(
+                "Value provided for refresh_token is expected to be a non-empty and non-null string."
+                    .into(),
+            )
+        })?;
+        let url = check_token_url("refresh_url", &config.refresh_url)?;
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("client_id", config.client_id.as_str()),
+            ("client_secret", config.client_secret.as_str()),
+            ("refresh_token", refresh_token),
+        ];
+        let (status, body) = self.post_form(url, &form).await?;
+        parse_token_response(status, &body, Grant::Refresh, config.refresh_in, now_ms())
+    }
+
+    /// `grant_type=authorization_code` against `auth_url`. The redirect URL is sent
+    /// as `redirect_uri` (OAuth 2) and `redirect_url` (what the JS package sent).
+    pub async fn exchange_code(&self, config: &ConnectorConfig, code: &str) -> Result<Token> {
+        if code.is_empty() {
+            return Err(ConnectorError::InvalidArgument(
+                "Value provided for grant_token is expected to be a non-empty and non-null string."
+                    .into(),
+            ));
+        }
+        let redirect = config.redirect_url.as_deref().ok_or_else(|| {
+            ConnectorError::InvalidArgument(
+                "Value provided for redirect_url is expected to be a non-empty and non-null string."
+                    .into(),
+            )
+        })?;
+        let url = check_token_url("auth_url", &config.auth_url)?;
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("client_id", config.client_id.as_str()),
+            ("client_secret", config.client_secret.as_str()),
+            ("redirect_uri", redirect),
+            ("redirect_url", redirect),
+        ];
+        let (status, body) = self.post_form(url, &form).await?;
+        parse_token_response(
+            status,
+            &body,
+            Grant::AuthorizationCode,
+            config.refresh_in,
+            now_ms(),
+        )
+    }
+
+    async fn post_form(&self, url: Url, form: &[(&str, &str)]) -> Result<(u16, Vec<u8>)> {
+        let host = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            _ => String::new(),
+        };
+        let fail = |e: reqwest::Error| self.transport_error(&host, e);
+        let mut response = self
+            .http
+            .post(url)
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .map_err(fail)?;
+        let status = response.status().as_u16();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(fail)? {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(ConnectorError::InvalidResponse { status });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, body))
+    }
+
+    fn transport_error(&self, host: &str, error: reqwest::Error) -> ConnectorError {
+        if error.is_timeout() {
+            return ConnectorError::Timeout {
+                host: host.to_owned(),
+                seconds: self.timeout.as_secs().max(1),
+            };
+        }
+        // The innermost cause says what happened ("Connection refused", "connection
+        // closed before message completed") and never carries the URL or the form.
+        let mut cause: &dyn std::error::Error = &error;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        let detail = if std::ptr::eq(
+            cause as *const _ as *const u8,
+            &error as *const _ as *const u8,
+        ) {
+            "request failed".to_owned()
+        } else {
+            cause.to_string()
+        };
+        ConnectorError::Network {
+            host: host.to_owned(),
+            detail,
+        }
+    }
+}

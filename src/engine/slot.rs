@@ -1,0 +1,202 @@
+//! A slot holds one configuration's cached token and makes concurrent misses
+//! share one refresh (single-flight).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use futures::future::{BoxFuture, FutureExt, Shared};
+
+use super::cache_key::cache_key;
+use super::config::ConnectorConfig;
+use super::error::{ConnectorError, Result};
+use super::oauth::OAuthClient;
+use super::token::{now_ms, Token};
+
+type Refresh = Shared<BoxFuture<'static, Result<Arc<Token>>>>;
+
+#[derive(Default)]
+struct State {
+    token: Option<Arc<Token>>,
+    /// Bumped on every publish or clear; 0 is never used, so it can mean "none".
+    generation: u32,
+    /// The refresh in progress, with the number that identifies it.
+    inflight: Option<(u64, Refresh)>,
+    next_refresh_id: u64,
+}
+
+/// Counters of what a slot did, for `stats()` and tests.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SlotStats {
+    /// Token requests sent to the provider (refreshes and code exchanges).
+    pub token_requests: u64,
+    /// Token requests that failed.
+    pub token_request_errors: u64,
+    /// Callers that found no fresh token and waited for one.
+    pub misses: u64,
+}
+
+/// One configuration's token, shared by every connector with that configuration.
+pub struct Slot {
+    config: ConnectorConfig,
+    cache_key: String,
+    state: Mutex<State>,
+    stats: Mutex<SlotStats>,
+}
+
+impl Slot {
+    /// A cold slot for `config`.
+    pub fn new(config: ConnectorConfig) -> Self {
+        Slot {
+            cache_key: cache_key(&config),
+            config,
+            state: Mutex::new(State::default()),
+            stats: Mutex::new(SlotStats::default()),
+        }
+    }
+
+    /// The configuration this slot refreshes with.
+    pub fn config(&self) -> &ConnectorConfig {
+        &self.config
+    }
+
+    /// The JS package's shared-cache key for this configuration.
+    pub fn cache_key(&self) -> &str {
+        &self.cache_key
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A poisoned lock only means a panic elsewhere; the state itself stays valid.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn count(&self, f: impl FnOnce(&mut SlotStats)) {
+        f(&mut self.stats.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> SlotStats {
+        *self.stats.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The generation of the token if it is fresh at `now_ms`, else 0. This is
+    /// the hot path: one uncontended lock, no allocation.
+    pub fn fresh_generation(&self, now_ms: i64) -> u32 {
+        let state = self.state();
+        match &state.token {
+            Some(token) if token.is_fresh(now_ms) => state.generation,
+            _ => 0,
+        }
+    }
+
+    /// The access token if `generation` is still the current one.
+    pub fn token_of_generation(&self, generation: u32) -> Option<Arc<Token>> {
+        let state = self.state();
+        (state.generation == generation)
+            .then(|| state.token.clone())
+            .flatten()
+    }
+
+    /// The last token, fresh or not.
+    pub fn current(&self) -> Option<Arc<Token>> {
+        self.state().token.clone()
+    }
+
+    /// Makes `token` the slot's token.
+    pub fn publish(&self, token: Arc<Token>) {
+        let mut state = self.state();
+        state.token = Some(token);
+        state.generation = next_generation(state.generation);
+    }
+
+    /// Forgets the cached token.
+    pub fn clear(&self) {
+        let mut state = self.state();
+        state.token = None;
+        state.generation = next_generation(state.generation);
+    }
+
+    /// A fresh token: the cached one, or the result of the one refresh that all
+    /// concurrent callers share.
+    pub async fn get(self: &Arc<Self>) -> Result<Arc<Token>> {
+        let refresh = {
+            let mut state = self.state();
+            if let Some(token) = state.token.as_ref().filter(|t| t.is_fresh(now_ms())) {
+                return Ok(token.clone());
+            }
+            self.join_or_start(&mut state)
+        };
+        self.count(|s| s.misses += 1);
+        refresh.await
+    }
+
+    /// A new token from the provider, even if the cached one is fresh; joins a
+    /// refresh already in flight rather than starting a second one.
+    pub async fn refresh(self: &Arc<Self>) -> Result<Arc<Token>> {
+        let refresh = self.join_or_start(&mut self.state());
+        refresh.await
+    }
+
+    fn join_or_start(self: &Arc<Self>, state: &mut State) -> Refresh {
+        if let Some((_, refresh)) = &state.inflight {
+            return refresh.clone();
+        }
+        state.next_refresh_id += 1;
+        let id = state.next_refresh_id;
+        let slot = Arc::clone(self);
+        // The refresh runs as its own task so it completes (and publishes) even if
+        // every caller stops waiting.
+        let task = tokio::spawn(async move {
+            let result = OAuthClient::shared()
+                .refresh(&slot.config)
+                .await
+                .map(Arc::new);
+            slot.finish_refresh(id, &result);
+            result
+        });
+        let refresh = async move {
+            task.await.unwrap_or_else(|_| {
+                Err(ConnectorError::Network {
+                    host: String::new(),
+                    detail: "the refresh task was cancelled".into(),
+                })
+            })
+        }
+        .boxed()
+        .shared();
+        state.inflight = Some((id, refresh.clone()));
+        refresh
+    }
+
+    fn finish_refresh(&self, id: u64, result: &Result<Arc<Token>>) {
+        self.count(|s| {
+            s.token_requests += 1;
+            if result.is_err() {
+                s.token_request_errors += 1;
+            }
+        });
+        let mut state = self.state();
+        if let Ok(token) = result {
+            state.token = Some(token.clone());
+            state.generation = next_generation(state.generation);
+        }
+        if matches!(&state.inflight, Some((current, _)) if *current == id) {
+            state.inflight = None;
+        }
+    }
+
+    /// Counts a token request made outside the slot (a code exchange).
+    pub fn count_token_request(&self, ok: bool) {
+        self.count(|s| {
+            s.token_requests += 1;
+            if !ok {
+                s.token_request_errors += 1;
+            }
+        });
+    }
+}
+
+fn next_generation(current: u32) -> u32 {
+    match current.wrapping_add(1) {
+        0 => 1,
+        n => n,
+    }
+}
