@@ -4,6 +4,7 @@
 pub mod cache_key;
 pub mod config;
 pub mod error;
+pub mod exchange;
 pub mod oauth;
 pub mod registry;
 pub mod slot;

@@ -6,7 +6,7 @@
 //! configuration seen once is likely to be seen again (the per-request pattern).
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, RwLock};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use super::config::ConnectorConfig;
 use super::slot::Slot;
@@ -19,7 +19,8 @@ struct Table {
     by_config: HashMap<ConnectorConfig, SlotId>,
 }
 
-static SLOTS: LazyLock<RwLock<Vec<Arc<Slot>>>> = LazyLock::new(Default::default);
+/// Append-only and lock-free to read: the hot path indexes it on every call.
+static SLOTS: LazyLock<boxcar::Vec<Arc<Slot>>> = LazyLock::new(boxcar::Vec::new);
 static TABLE: LazyLock<Mutex<Table>> = LazyLock::new(Default::default);
 
 /// The slot for `config`, created on first use.
@@ -31,11 +32,16 @@ pub fn open(config: ConnectorConfig) -> (SlotId, Arc<Slot>) {
         }
     }
     let slot = Arc::new(Slot::new(config.clone()));
-    let mut slots = SLOTS.write().unwrap_or_else(|p| p.into_inner());
-    slots.push(slot.clone());
-    let id = slots.len() as SlotId;
+    // Pushes happen only under the table lock, so indices are dense.
+    let id = (SLOTS.push(slot.clone()) + 1) as SlotId;
     table.by_config.insert(config, id);
     (id, slot)
+}
+
+/// The slot of `config`, if one was opened.
+pub fn find(config: &ConnectorConfig) -> Option<Arc<Slot>> {
+    let table = TABLE.lock().unwrap_or_else(|p| p.into_inner());
+    table.by_config.get(config).and_then(|id| get(*id))
 }
 
 /// The slot behind a handle.
@@ -45,9 +51,8 @@ pub fn get(id: SlotId) -> Option<Arc<Slot>> {
 
 /// Runs `f` on the slot behind a handle without cloning the `Arc` (hot path).
 pub fn with<R>(id: SlotId, f: impl FnOnce(&Arc<Slot>) -> R) -> Option<R> {
-    let slots = SLOTS.read().unwrap_or_else(|p| p.into_inner());
     let index = (id as usize).checked_sub(1)?;
-    slots.get(index).map(f)
+    SLOTS.get(index).map(f)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! A slot holds one configuration's cached token and makes concurrent misses
 //! share one refresh (single-flight).
 
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures::future::{BoxFuture, FutureExt, Shared};
@@ -32,6 +33,8 @@ pub struct SlotStats {
     pub token_request_errors: u64,
     /// Callers that found no fresh token and waited for one.
     pub misses: u64,
+    /// Calls answered from the cached token.
+    pub hits: u64,
 }
 
 /// One configuration's token, shared by every connector with that configuration.
@@ -40,6 +43,11 @@ pub struct Slot {
     cache_key: String,
     state: Mutex<State>,
     stats: Mutex<SlotStats>,
+    /// Lock-free copies of the current token's generation and expiry for the
+    /// hot path; written under the `state` lock, generation last.
+    generation: AtomicU32,
+    fresh_until: AtomicI64,
+    hits: AtomicU64,
 }
 
 impl Slot {
@@ -50,6 +58,9 @@ impl Slot {
             config,
             state: Mutex::new(State::default()),
             stats: Mutex::new(SlotStats::default()),
+            generation: AtomicU32::new(0),
+            fresh_until: AtomicI64::new(i64::MIN),
+            hits: AtomicU64::new(0),
         }
     }
 
@@ -74,17 +85,36 @@ impl Slot {
 
     /// A snapshot of the counters.
     pub fn stats(&self) -> SlotStats {
-        *self.stats.lock().unwrap_or_else(|p| p.into_inner())
+        let mut stats = *self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        stats.hits = self.hits.load(Ordering::Relaxed);
+        stats
     }
 
     /// The generation of the token if it is fresh at `now_ms`, else 0. This is
-    /// the hot path: one uncontended lock, no allocation.
+    /// the hot path: a few atomic loads, no lock, no allocation.
     pub fn fresh_generation(&self, now_ms: i64) -> u32 {
-        let state = self.state();
-        match &state.token {
-            Some(token) if token.is_fresh(now_ms) => state.generation,
-            _ => 0,
+        loop {
+            let generation = self.generation.load(Ordering::Acquire);
+            let fresh_until = self.fresh_until.load(Ordering::Acquire);
+            if generation != self.generation.load(Ordering::Acquire) {
+                continue; // a publish raced with us; read the new pair
+            }
+            if generation == 0 || now_ms >= fresh_until {
+                return 0;
+            }
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return generation;
         }
+    }
+
+    /// Records `token` (or none) as the current one; the caller holds the lock.
+    fn install(&self, state: &mut State, token: Option<Arc<Token>>) {
+        state.generation = next_generation(state.generation);
+        let fresh_until = token.as_ref().map_or(i64::MIN, |t| t.expires_at);
+        state.token = token;
+        self.generation.store(0, Ordering::Release);
+        self.fresh_until.store(fresh_until, Ordering::Release);
+        self.generation.store(state.generation, Ordering::Release);
     }
 
     /// The access token if `generation` is still the current one.
@@ -103,15 +133,13 @@ impl Slot {
     /// Makes `token` the slot's token.
     pub fn publish(&self, token: Arc<Token>) {
         let mut state = self.state();
-        state.token = Some(token);
-        state.generation = next_generation(state.generation);
+        self.install(&mut state, Some(token));
     }
 
     /// Forgets the cached token.
     pub fn clear(&self) {
         let mut state = self.state();
-        state.token = None;
-        state.generation = next_generation(state.generation);
+        self.install(&mut state, None);
     }
 
     /// A fresh token: the cached one, or the result of the one refresh that all
@@ -175,8 +203,7 @@ impl Slot {
         });
         let mut state = self.state();
         if let Ok(token) = result {
-            state.token = Some(token.clone());
-            state.generation = next_generation(state.generation);
+            self.install(&mut state, Some(token.clone()));
         }
         if matches!(&state.inflight, Some((current, _)) if *current == id) {
             state.inflight = None;

@@ -1,0 +1,44 @@
+//! Engine errors become `CatalystConnectorError` instances in JavaScript.
+
+use std::cell::RefCell;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::engine::error::ConnectorError;
+
+type ErrorArgs = FnArgs<(String, String, Null, u32)>;
+type ErrorClass = FunctionRef<ErrorArgs, ()>;
+
+thread_local! {
+    /// The error class registered by `connector.js`, per JS thread (main or worker).
+    static ERROR_CLASS: RefCell<Option<ErrorClass>> = const { RefCell::new(None) };
+}
+
+/// Registers the JS class that errors are instances of. Called once by
+/// `connector.js`; internal.
+#[napi(js_name = "registerErrorClass")]
+pub fn register_error_class(class: Function<ErrorArgs, ()>) -> Result<()> {
+    let reference = class.create_ref()?;
+    ERROR_CLASS.with(|slot| *slot.borrow_mut() = Some(reference));
+    Ok(())
+}
+
+/// A napi error that throws or rejects with a `CatalystConnectorError`
+/// (or, before registration, a plain `Error` carrying the same code).
+pub fn js_error(env: &Env, error: &ConnectorError) -> Error {
+    let code = error.code().to_owned();
+    let message = error.to_string();
+    let status = u32::from(error.status_code());
+    let instance = ERROR_CLASS.with(|slot| {
+        let slot = slot.borrow();
+        let class = slot.as_ref()?.borrow_back(env).ok()?;
+        class
+            .new_instance(FnArgs::from((code.clone(), message.clone(), Null, status)))
+            .ok()
+    });
+    match instance {
+        Some(instance) => Error::from(instance),
+        None => Error::new(Status::GenericFailure, format!("{code}: {message}")),
+    }
+}

@@ -1,0 +1,67 @@
+//! `freshGeneration(handle)`, the one native call of a cache hit, as a raw
+//! Node-API callback: the generated wrapper's argument handling costs about
+//! three times the work itself, and this call runs on every `getAccessToken()`.
+
+use std::ptr;
+
+use napi::bindgen_prelude::*;
+use napi::sys;
+use napi_derive::napi;
+
+use super::token_calls::fresh_generation;
+
+/// `freshGeneration(handle: number): number` — a non-number handle reads as 0
+/// (no slot), so the call answers 0 and the caller takes the slow path.
+unsafe extern "C" fn fresh_generation_callback(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    let mut argc = 1usize;
+    let mut argv = [ptr::null_mut(); 1];
+    let mut handle = 0u32;
+    let mut result = ptr::null_mut();
+    // SAFETY: env and info come from Node for this call; argv has room for argc values.
+    unsafe {
+        let status = sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            argv.as_mut_ptr(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+        );
+        if status == sys::Status::napi_ok && argc >= 1 {
+            // On a non-number this leaves `handle` at 0 and raises no exception.
+            sys::napi_get_value_uint32(env, argv[0], &mut handle);
+        }
+        sys::napi_create_uint32(env, fresh_generation(handle), &mut result);
+    }
+    result
+}
+
+/// Adds the raw hot-path function to the module's exports.
+#[napi(module_exports)]
+pub fn export_hot_path(mut exports: Object, env: Env) -> Result<()> {
+    let mut function = ptr::null_mut();
+    let name = c"freshGeneration";
+    // SAFETY: a plain function with a static name and no data pointer.
+    let status = unsafe {
+        sys::napi_create_function(
+            env.raw(),
+            name.as_ptr(),
+            name.to_bytes().len() as isize,
+            Some(fresh_generation_callback),
+            ptr::null_mut(),
+            &mut function,
+        )
+    };
+    if status != sys::Status::napi_ok {
+        return Err(Error::new(
+            Status::GenericFailure,
+            "could not create freshGeneration",
+        ));
+    }
+    // SAFETY: `function` was just created in this env.
+    let function = unsafe { Unknown::from_napi_value(env.raw(), function)? };
+    exports.set_named_property("freshGeneration", function)
+}

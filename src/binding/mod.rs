@@ -1,0 +1,8 @@
+//! The Node-API layer: converts arguments, results and errors, nothing else.
+//! The public classes live in `connector.js`; they call these functions with a
+//! connector's numeric slot handle so the hot path crosses into Rust once,
+//! with no object unwrapping.
+
+pub mod error;
+pub mod hot_path;
+pub mod token_calls;

@@ -1,0 +1,102 @@
+/* The public API of zcatalyst-connector-rs (implemented in connector.js on top
+ * of the native functions declared below, which are internal). */
+
+/** One connector's settings, as in the JSON given to `new Connection()`. */
+export interface ConnectorSettings {
+  client_id: string
+  client_secret: string
+  /** Token endpoint for the authorization-code exchange. */
+  auth_url: string
+  /** Token endpoint for refreshing. */
+  refresh_url: string
+  refresh_token?: string
+  redirect_url?: string
+  /** Seconds; replaced by the provider's answer. */
+  expires_in?: number | string
+  /** Seconds: when set, each token is used for exactly this long. */
+  refresh_in?: number | string
+  /** Encrypts tokens in shared stores. */
+  secret_key?: string
+  [extra: string]: unknown
+}
+
+/** `{ [connectorName]: settings }`. */
+export type ConnectionJson = Record<string, ConnectorSettings>
+
+/** What `putAccessTokenInCache()` wrote, in the JS package's shape. */
+export interface CachedTokenEntry {
+  cache_name: string
+  cache_value: string
+  expiry_in_hours: number
+}
+
+/** Counters of what a connector's shared token slot has done. */
+export interface ConnectorCounters {
+  tokenRequests: number
+  tokenRequestErrors: number
+  misses: number
+  hits: number
+}
+
+/** The error every failure is reported with. `code` is stable (`app/...`). */
+export declare class CatalystConnectorError extends Error {
+  constructor(code: string, message: string, value?: unknown, statusCode?: number)
+  /** Stable error code, e.g. `app/OAUTH_ERROR`. */
+  readonly code: string
+  /** The value that caused the error, never a secret. */
+  readonly value: unknown
+  /** 400 by default; the token endpoint's HTTP status, or 503 when unreachable. */
+  readonly statusCode: number
+  toJSON(): { code: string; message: string; value: unknown; statusCode: number }
+  toString(): string
+}
+
+/** A set of connectors, from an object or the path of a JSON file. */
+export declare class Connection {
+  constructor(propJson: ConnectionJson | string, app?: unknown)
+  /** The connection JSON (null when the path or JSON was invalid). */
+  readonly connectionJson: ConnectionJson | null
+  /** The connector named `connectorName`; throws `INVALID_ARGUMENT` when its settings are incomplete. */
+  getConnector(connectorName: string): Connector
+  /** Always `'Connector'`. */
+  getComponentName(): string
+  /** This package's version. */
+  getComponentVersion(): string
+}
+
+/** One OAuth client whose access token is cached and refreshed in Rust. */
+export declare class Connector {
+  readonly connectorName: string
+  authUrl: string
+  refreshUrl: string
+  refreshToken: string | undefined
+  clientId: string
+  clientSecret: string
+  redirectUrl: string | undefined
+  /** Lifetime of the current token in seconds (configured value before the first token). */
+  readonly expiresIn: number
+  /** When the current token stops being served, epoch ms; null before the first token. */
+  readonly expiresAt: number | null
+  /** `refresh_in` in milliseconds (NaN when not configured). */
+  readonly refreshIn: number
+  /** The last access token, or null before the first one. */
+  readonly accessToken: string | null
+  readonly secretKey: string | undefined
+  /** The provider's `api_domain` from the last token answer, if any. */
+  readonly apiDomain: string | null
+  /** A valid access token: cached, or from one refresh shared by all concurrent callers. */
+  getAccessToken(): Promise<string>
+  /** Exchanges an authorization code; the returned refresh token replaces the configured one. */
+  generateAccessToken(code: string): Promise<string>
+  /** Gets a new token from the provider. */
+  refreshAccessToken(): Promise<void>
+  /** Gets a new token from the provider and stores it; resolves to the token. */
+  refreshAndPersistToken(): Promise<string>
+  /** Stores the current token; resolves to the entry in the JS package's format. */
+  putAccessTokenInCache(): Promise<CachedTokenEntry>
+  /** Counters of the shared slot behind this connector. */
+  stats(): ConnectorCounters
+  /** Non-secret fields only. */
+  toJSON(): Record<string, unknown>
+}
+

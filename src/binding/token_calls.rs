@@ -1,0 +1,188 @@
+//! Functions over a connector's slot handle, called by `connector.js`. Internal:
+//! the public API is the `Connection`/`Connector` classes.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use super::error::js_error;
+use crate::engine::config::ConnectorConfig;
+use crate::engine::error::ConnectorError;
+use crate::engine::exchange::exchange_code;
+use crate::engine::registry::{self, SlotId};
+use crate::engine::slot::Slot;
+use crate::engine::token::{coarse_now_ms, Token};
+
+fn slot(env: &Env, handle: SlotId) -> Result<Arc<Slot>> {
+    registry::get(handle).ok_or_else(|| js_error(env, &ConnectorError::UnknownHandle))
+}
+
+fn token_promise<'e>(
+    env: &'e Env,
+    work: impl std::future::Future<Output = std::result::Result<Arc<Token>, ConnectorError>>
+        + Send
+        + 'static,
+) -> Result<PromiseRaw<'e, String>> {
+    env.spawn_future_with_callback(async move { Ok(work.await) }, |env, result| match result {
+        Ok(token) => Ok(token.access_token.clone()),
+        Err(error) => Err(js_error(env, &error)),
+    })
+}
+
+/// Validates `entry` as `connection_json[name]` and returns the handle of the
+/// slot shared by every connector with this configuration. With
+/// `input_valid = false` it throws the invalid-input error of the JS package.
+#[napi(js_name = "openConnector")]
+pub fn open_connector(
+    env: Env,
+    name: String,
+    entry: serde_json::Value,
+    input_valid: bool,
+) -> Result<u32> {
+    if !input_valid {
+        return Err(js_error(&env, &ConnectorError::InvalidInput));
+    }
+    let config = ConnectorConfig::from_entry(&name, &entry).map_err(|e| js_error(&env, &e))?;
+    Ok(registry::open(config).0)
+}
+
+/// The generation of the slot's token if it is fresh now, else 0.
+pub fn fresh_generation(handle: u32) -> u32 {
+    let now = coarse_now_ms();
+    registry::with(handle, |slot| slot.fresh_generation(now)).unwrap_or(0)
+}
+
+/// The access token of generation `generation`, or null if it was replaced.
+#[napi(js_name = "tokenOfGeneration")]
+pub fn token_of_generation(handle: u32, generation: u32) -> Option<String> {
+    registry::with(handle, |slot| slot.token_of_generation(generation))
+        .flatten()
+        .map(|t| t.access_token.clone())
+}
+
+/// A fresh token: cached, or from the one refresh all concurrent callers share.
+#[napi(js_name = "getToken", ts_return_type = "Promise<string>")]
+pub fn get_token(env: &Env, handle: u32) -> Result<PromiseRaw<'_, String>> {
+    let slot = slot(env, handle)?;
+    token_promise(env, async move { slot.get().await })
+}
+
+/// A new token from the provider (joining a refresh already in flight).
+#[napi(js_name = "refreshToken", ts_return_type = "Promise<string>")]
+pub fn refresh_token(env: &Env, handle: u32) -> Result<PromiseRaw<'_, String>> {
+    let slot = slot(env, handle)?;
+    token_promise(env, async move { slot.refresh().await })
+}
+
+/// The outcome of a code exchange, for `connector.js`.
+#[napi(object)]
+pub struct Exchanged {
+    /// Handle of the slot for the configuration with the new refresh token.
+    pub handle: u32,
+    /// The new access token.
+    pub access_token: String,
+    /// The new refresh token, which replaces the configured one.
+    pub refresh_token: String,
+}
+
+/// Exchanges an authorization code; the new refresh token gets its own slot.
+#[napi(js_name = "exchangeCode", ts_return_type = "Promise<Exchanged>")]
+pub fn exchange(env: &Env, handle: u32, code: String) -> Result<PromiseRaw<'_, Exchanged>> {
+    let config = slot(env, handle)?.config().clone();
+    env.spawn_future_with_callback(
+        async move { Ok(exchange_code(&config, &code).await) },
+        |env, result| match result {
+            Ok((handle, token)) => Ok(Exchanged {
+                handle,
+                access_token: token.access_token.clone(),
+                refresh_token: token.refresh_token.clone().unwrap_or_default(),
+            }),
+            Err(error) => Err(js_error(env, &error)),
+        },
+    )
+}
+
+/// What the slot holds, for the `Connector` getters.
+#[napi(object)]
+pub struct TokenInfo {
+    /// The last access token, fresh or not.
+    pub access_token: String,
+    /// When it stops being served, epoch ms.
+    pub expires_at: f64,
+    /// Its announced lifetime, seconds.
+    pub expires_in: f64,
+    /// The provider's `api_domain`, when sent.
+    pub api_domain: Option<String>,
+}
+
+/// The slot's last token, or null before the first one.
+#[napi(js_name = "tokenInfo")]
+pub fn token_info(handle: u32) -> Option<TokenInfo> {
+    let token = registry::get(handle)?.current()?;
+    Some(TokenInfo {
+        access_token: token.access_token.clone(),
+        expires_at: token.expires_at as f64,
+        expires_in: token.expires_in as f64,
+        api_domain: token.api_domain.clone(),
+    })
+}
+
+/// The shared-cache entry for the slot's token, as the JS package writes it.
+#[napi(object)]
+pub struct CacheEntry {
+    /// `ZC_CONN_<name>:<fingerprint>`.
+    #[napi(js_name = "cache_name")]
+    pub cache_name: String,
+    /// `{"access_token":…,"expiry_in_seconds":…,"expires_at":…}`.
+    #[napi(js_name = "cache_value")]
+    pub cache_value: String,
+    /// `ceil(expires_in / 3600)`.
+    #[napi(js_name = "expiry_in_hours")]
+    pub expiry_in_hours: f64,
+}
+
+/// The cache entry of the slot's current token (errors when there is none).
+#[napi(js_name = "cacheEntry")]
+pub fn cache_entry(env: Env, handle: u32) -> Result<CacheEntry> {
+    let slot = slot(&env, handle)?;
+    let token = slot
+        .current()
+        .ok_or_else(|| js_error(&env, &ConnectorError::NoAccessToken))?;
+    Ok(CacheEntry {
+        cache_name: slot.cache_key().to_owned(),
+        cache_value: token.cache_value(),
+        expiry_in_hours: token.cache_ttl_hours() as f64,
+    })
+}
+
+/// What the slot has done so far.
+#[napi(object)]
+pub struct ConnectorStats {
+    /// Token requests sent (refreshes and code exchanges).
+    pub token_requests: f64,
+    /// Token requests that failed.
+    pub token_request_errors: f64,
+    /// Calls that found no fresh token and waited.
+    pub misses: f64,
+    /// Calls answered from the cached token.
+    pub hits: f64,
+}
+
+/// Counters of the slot behind `handle`.
+#[napi(js_name = "slotStats")]
+pub fn slot_stats(env: Env, handle: u32) -> Result<ConnectorStats> {
+    let stats = slot(&env, handle)?.stats();
+    Ok(ConnectorStats {
+        token_requests: stats.token_requests as f64,
+        token_request_errors: stats.token_request_errors as f64,
+        misses: stats.misses as f64,
+        hits: stats.hits as f64,
+    })
+}
+
+/// The JS package's cache key for the slot's configuration.
+#[napi(js_name = "cacheKey")]
+pub fn cache_key(env: Env, handle: u32) -> Result<String> {
+    Ok(slot(&env, handle)?.cache_key().to_owned())
+}

@@ -1,0 +1,25 @@
+//! Turning an authorization code into tokens, and the new refresh token into a slot.
+
+use std::sync::Arc;
+
+use super::config::ConnectorConfig;
+use super::error::Result;
+use super::oauth::OAuthClient;
+use super::registry::{self, SlotId};
+use super::token::Token;
+
+/// Exchanges `code` at `config.auth_url`. The returned refresh token replaces
+/// the configured one: the token is published in the slot of the updated
+/// configuration, whose handle is returned with the token.
+pub async fn exchange_code(config: &ConnectorConfig, code: &str) -> Result<(SlotId, Arc<Token>)> {
+    let result = OAuthClient::shared().exchange_code(config, code).await;
+    if let Some(slot) = registry::find(config) {
+        slot.count_token_request(result.is_ok());
+    }
+    let token = Arc::new(result?);
+    let mut updated = config.clone();
+    updated.refresh_token = token.refresh_token.clone();
+    let (id, slot) = registry::open(updated);
+    slot.publish(token.clone());
+    Ok((id, token))
+}
