@@ -28,7 +28,7 @@ pub fn coarse_now_ms() -> i64 {
     if rc != 0 {
         return now_ms();
     }
-    ts.tv_sec as i64 * 1000 + ts.tv_nsec as i64 / 1_000_000
+    ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
 }
 
 /// When a token obtained at `now_ms` stops being served.
