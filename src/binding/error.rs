@@ -18,8 +18,8 @@ thread_local! {
 /// Registers the JS class that errors are instances of. Called once by
 /// `connector.js`; internal.
 #[napi(js_name = "registerErrorClass")]
-pub fn register_error_class(class: Function<ErrorArgs, ()>) -> Result<()> {
-    let reference = class.create_ref()?;
+pub fn register_error_class(error_class: Function<ErrorArgs, ()>) -> Result<()> {
+    let reference = error_class.create_ref()?;
     ERROR_CLASS.with(|slot| *slot.borrow_mut() = Some(reference));
     Ok(())
 }
