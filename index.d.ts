@@ -167,7 +167,7 @@ export declare function refreshToken(handle: number): Promise<string>
  * Registers the JS class that errors are instances of. Called once by
  * `connector.js`; internal.
  */
-export declare function registerErrorClass(errorClass: (arg: ErrorArgs) => void): void
+export declare function registerErrorClass(errorClass: typeof CatalystConnectorError): void
 
 /** Counters of the slot behind `handle`. */
 export declare function slotStats(handle: number): ConnectorStats

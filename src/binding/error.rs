@@ -17,7 +17,10 @@ thread_local! {
 
 /// Registers the JS class that errors are instances of. Called once by
 /// `connector.js`; internal.
-#[napi(js_name = "registerErrorClass")]
+#[napi(
+    js_name = "registerErrorClass",
+    ts_args_type = "errorClass: typeof CatalystConnectorError"
+)]
 pub fn register_error_class(error_class: Function<ErrorArgs, ()>) -> Result<()> {
     let reference = error_class.create_ref()?;
     ERROR_CLASS.with(|slot| *slot.borrow_mut() = Some(reference));
