@@ -95,7 +95,7 @@ function resolve(name, entry) {
     validated.set(entry, resolved);
     return resolved;
   }
-  native.openConnector(name, entry === undefined ? null : entry, true); // throws INVALID_ARGUMENT
+  native.openConnector(name, null, true); // not an object: throws INVALID_ARGUMENT
   throw new Error('unreachable');
 }
 

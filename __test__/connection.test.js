@@ -104,3 +104,12 @@ test('CatalystConnectorError has code, message, value, statusCode, toJSON and to
   assert.equal(err.toString(), JSON.stringify(err.toJSON()));
   assert.match(err.stack, /boom/);
 });
+
+test('an entry that is not an object (number, string, function) throws INVALID_ARGUMENT', () => {
+  for (const entry of [5, 'text', () => {}, true]) {
+    assert.throws(() => new Connection({ crm: entry }).getConnector('crm'), {
+      code: 'INVALID_ARGUMENT',
+      message: 'Value provided for connector.crm is expected to be a non-null json object.',
+    });
+  }
+});
