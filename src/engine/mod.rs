@@ -3,6 +3,7 @@
 
 pub mod cache_key;
 pub mod config;
+pub mod crypto;
 pub mod error;
 pub mod exchange;
 pub mod oauth;
