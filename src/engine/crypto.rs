@@ -25,9 +25,11 @@ const IV_LEN: usize = 16;
 const TAG_LEN: usize = 16;
 const SALT_LEN: usize = 16;
 
-static KEYS: LazyLock<Mutex<HashMap<(String, [u8; SALT_LEN]), Key>>> =
-    LazyLock::new(Default::default);
-static WRITE_SALT: LazyLock<[u8; SALT_LEN]> = LazyLock::new(|| random_bytes());
+/// Derived keys by (secret, salt).
+type KeyCache = HashMap<(String, [u8; SALT_LEN]), Key>;
+
+static KEYS: LazyLock<Mutex<KeyCache>> = LazyLock::new(Default::default);
+static WRITE_SALT: LazyLock<[u8; SALT_LEN]> = LazyLock::new(random_bytes);
 
 fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
@@ -61,7 +63,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())
