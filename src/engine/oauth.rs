@@ -142,18 +142,12 @@ impl OAuthClient {
         }
         // The innermost cause says what happened ("Connection refused", "connection
         // closed before message completed") and never carries the URL or the form.
-        let mut cause: &dyn std::error::Error = &error;
-        while let Some(next) = cause.source() {
-            cause = next;
+        let mut detail = "request failed".to_owned();
+        let mut cause = std::error::Error::source(&error);
+        while let Some(next) = cause {
+            detail = next.to_string();
+            cause = next.source();
         }
-        let detail = if std::ptr::eq(
-            cause as *const _ as *const u8,
-            &error as *const _ as *const u8,
-        ) {
-            "request failed".to_owned()
-        } else {
-            cause.to_string()
-        };
         ConnectorError::Network {
             host: host.to_owned(),
             detail,

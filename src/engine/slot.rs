@@ -195,12 +195,7 @@ impl Slot {
     }
 
     fn finish_refresh(&self, id: u64, result: &Result<Arc<Token>>) {
-        self.count(|s| {
-            s.token_requests += 1;
-            if result.is_err() {
-                s.token_request_errors += 1;
-            }
-        });
+        self.count_token_request(result.is_ok());
         let mut state = self.state();
         if let Ok(token) = result {
             self.install(&mut state, Some(token.clone()));
