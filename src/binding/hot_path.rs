@@ -8,7 +8,14 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
-use super::token_calls::fresh_generation;
+use crate::engine::registry;
+use crate::engine::token::coarse_now_ms;
+
+/// The generation of the slot's token if it is fresh now, else 0.
+fn fresh_generation(handle: u32) -> u32 {
+    let now = coarse_now_ms();
+    registry::with(handle, |slot| slot.fresh_generation(now)).unwrap_or(0)
+}
 
 /// `freshGeneration(handle: number): number` — a non-number handle reads as 0
 /// (no slot), so the call answers 0 and the caller takes the slow path.

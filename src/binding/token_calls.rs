@@ -12,7 +12,7 @@ use crate::engine::error::ConnectorError;
 use crate::engine::exchange::exchange_code;
 use crate::engine::registry::{self, SlotId};
 use crate::engine::slot::Slot;
-use crate::engine::token::{coarse_now_ms, Token};
+use crate::engine::token::Token;
 
 fn slot(env: &Env, handle: SlotId) -> Result<Arc<Slot>> {
     registry::get(handle).ok_or_else(|| js_error(env, &ConnectorError::UnknownHandle))
@@ -45,12 +45,6 @@ pub fn open_connector(
     }
     let config = ConnectorConfig::from_entry(&name, &entry).map_err(|e| js_error(&env, &e))?;
     Ok(registry::open(config).0)
-}
-
-/// The generation of the slot's token if it is fresh now, else 0.
-pub fn fresh_generation(handle: u32) -> u32 {
-    let now = coarse_now_ms();
-    registry::with(handle, |slot| slot.fresh_generation(now)).unwrap_or(0)
 }
 
 /// The access token of generation `generation`, or null if it was replaced.

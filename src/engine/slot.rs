@@ -17,8 +17,6 @@ type Refresh = Shared<BoxFuture<'static, Result<Arc<Token>>>>;
 #[derive(Default)]
 struct State {
     token: Option<Arc<Token>>,
-    /// Bumped on every publish or clear; 0 is never used, so it can mean "none".
-    generation: u32,
     /// The refresh in progress, with the number that identifies it.
     inflight: Option<(u64, Refresh)>,
     next_refresh_id: u64,
@@ -43,8 +41,9 @@ pub struct Slot {
     cache_key: String,
     state: Mutex<State>,
     stats: Mutex<SlotStats>,
-    /// Lock-free copies of the current token's generation and expiry for the
-    /// hot path; written under the `state` lock, generation last.
+    /// The current token's generation, bumped on every publish or clear (0 is
+    /// never a generation, so it can mean "none"), and its expiry: lock-free for
+    /// the hot path, written only under the `state` lock, generation last.
     generation: AtomicU32,
     fresh_until: AtomicI64,
     hits: AtomicU64,
@@ -109,18 +108,18 @@ impl Slot {
 
     /// Records `token` (or none) as the current one; the caller holds the lock.
     fn install(&self, state: &mut State, token: Option<Arc<Token>>) {
-        state.generation = next_generation(state.generation);
+        let generation = next_generation(self.generation.load(Ordering::Acquire));
         let fresh_until = token.as_ref().map_or(i64::MIN, |t| t.expires_at);
         state.token = token;
         self.generation.store(0, Ordering::Release);
         self.fresh_until.store(fresh_until, Ordering::Release);
-        self.generation.store(state.generation, Ordering::Release);
+        self.generation.store(generation, Ordering::Release);
     }
 
     /// The access token if `generation` is still the current one.
     pub fn token_of_generation(&self, generation: u32) -> Option<Arc<Token>> {
         let state = self.state();
-        (state.generation == generation)
+        (self.generation.load(Ordering::Acquire) == generation)
             .then(|| state.token.clone())
             .flatten()
     }
