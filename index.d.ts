@@ -32,10 +32,48 @@ export interface CachedTokenEntry {
 
 /** Counters of what a connector's shared token slot has done. */
 export interface ConnectorCounters {
+  /** Requests to the token endpoint (refreshes and code exchanges). */
   tokenRequests: number
   tokenRequestErrors: number
+  /** Calls that found no fresh token in memory and waited. */
   misses: number
+  /** Calls answered from memory. */
   hits: number
+  /** Refresh requests (a subset of `tokenRequests`). */
+  refreshes: number
+  /** Store reads attempted. */
+  storeReads: number
+  /** Store reads that gave a usable token (no refresh needed). */
+  storeHits: number
+  /** Store writes that succeeded. */
+  storeWrites: number
+  /** Store operations that failed or timed out (the connector carried on from memory). */
+  storeErrors: number
+}
+
+/** A key-value store you implement; methods may return values or Promises. */
+export interface TokenStore {
+  /** The value under `key`: a string, `{ cache_value }`, or null/undefined when absent. */
+  get(key: string): unknown
+  /** Stores `value` under `key` for `ttlSeconds`. */
+  put(key: string, value: string, ttlSeconds: number): unknown
+  /** Removes `key` (optional). */
+  delete?(key: string): unknown
+}
+
+/** The second `Connection` argument when it is not a Catalyst app. */
+export interface StoreOptions {
+  /** `redis://host:port/db`, `file:///abs/path/tokens.json`, `memory:`, or your own store. */
+  store?: string | TokenStore
+  /** Prepended to every key (Redis). Default: none. */
+  keyPrefix?: string
+  /** Bound on each store operation; default 2000. */
+  storeTimeoutMs?: number
+}
+
+/** A Catalyst SDK app (`catalyst.initialize(req)`): tokens go to its default cache segment. */
+export interface CatalystAppLike {
+  cache(): { segment(): { get(key: string): unknown; put(key: string, value: string, expiryInHours: number): unknown; delete?(key: string): unknown } }
 }
 
 /** The error every failure is reported with. `code` is stable (`app/...`). */
@@ -53,7 +91,12 @@ export declare class CatalystConnectorError extends Error {
 
 /** A set of connectors, from an object or the path of a JSON file. */
 export declare class Connection {
-  constructor(propJson: ConnectionJson | string, app?: unknown)
+  /**
+   * `app` picks where tokens are shared: a Catalyst app (its cache), store
+   * options, or nothing (the `ZC_CONNECTOR_STORE` URL, else memory only).
+   * Throws `app/INVALID_STORE` for a store it cannot use.
+   */
+  constructor(propJson: ConnectionJson | string, app?: CatalystAppLike | StoreOptions | null)
   /** The connection JSON (null when the path or JSON was invalid). */
   readonly connectionJson: ConnectionJson | null
   /** The connector named `connectorName`; throws `INVALID_ARGUMENT` when its settings are incomplete. */
@@ -101,6 +144,13 @@ export declare class Connector {
 }
 
 
+export declare class ExternalObject<T> {
+  readonly '': {
+    readonly '': unique symbol
+    [K: symbol]: T
+  }
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -108,9 +158,6 @@ export declare class Connector {
  * can point the loader at a WASI artifact this package does not build itself.
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
-
-/** The cache entry of the slot's current token (errors when there is none). */
-export declare function cacheEntry(handle: number): CacheEntry
 
 /** The shared-cache entry for the slot's token, as the JS package writes it. */
 export interface CacheEntry {
@@ -135,10 +182,20 @@ export interface ConnectorStats {
   misses: number
   /** Calls answered from the cached token. */
   hits: number
+  /** Refresh requests sent. */
+  refreshes: number
+  /** Store reads attempted. */
+  storeReads: number
+  /** Store reads that gave a usable token. */
+  storeHits: number
+  /** Store writes that succeeded. */
+  storeWrites: number
+  /** Store operations that failed or timed out. */
+  storeErrors: number
 }
 
 /** Exchanges an authorization code; the new refresh token gets its own slot. */
-export declare function exchangeCode(handle: number, code: string): Promise<Exchanged>
+export declare function exchangeCode(handle: number, code: string, store: ExternalObject<unknown>): Promise<Exchanged>
 
 /** The outcome of a code exchange, for `connector.js`. */
 export interface Exchanged {
@@ -150,8 +207,17 @@ export interface Exchanged {
   refreshToken: string
 }
 
-/** A fresh token: cached, or from the one refresh all concurrent callers share. */
-export declare function getToken(handle: number): Promise<string>
+/**
+ * A fresh token: cached, read from `store`, or from the one refresh all
+ * concurrent callers share.
+ */
+export declare function getToken(handle: number, store: ExternalObject<unknown>): Promise<string>
+
+/** A store whose operations are the JS function `call(op, key, value, ttlSeconds)`. */
+export declare function jsStore(name: string, call: (op: string, key: string, value: string, ttlSeconds: number) => Promise<string | null>, timeoutMs?: number): ExternalObject<unknown>
+
+/** The memory-only store: the process-wide slot cache and nothing else. */
+export declare function memoryStore(): ExternalObject<unknown>
 
 /**
  * Validates `entry` as `connection_json[name]` and returns the handle of the
@@ -160,8 +226,18 @@ export declare function getToken(handle: number): Promise<string>
  */
 export declare function openConnector(name: string, entry: any, inputValid: boolean): number
 
-/** A new token from the provider (joining a refresh already in flight). */
-export declare function refreshToken(handle: number): Promise<string>
+/**
+ * `putAccessTokenInCache()`: writes the slot's current token to `store` and
+ * returns the entry (rejects `app/NO_ACCESS_TOKEN` before the first token,
+ * `app/STORE_UNAVAILABLE` when the write fails).
+ */
+export declare function persistToken(handle: number, store: ExternalObject<unknown>): Promise<CacheEntry>
+
+/**
+ * A new token from the provider (joining a refresh already in flight),
+ * written to `store`.
+ */
+export declare function refreshToken(handle: number, store: ExternalObject<unknown>): Promise<string>
 
 /**
  * Registers the JS class that errors are instances of. Called once by
@@ -189,3 +265,9 @@ export interface TokenInfo {
 
 /** The access token of generation `generation`, or null if it was replaced. */
 export declare function tokenOfGeneration(handle: number, generation: number): string | null
+
+/**
+ * The store named by `url` (`redis://…`, `file:///…`, `memory:`), opened once
+ * per process; throws `app/INVALID_STORE` for a URL it cannot use.
+ */
+export declare function urlStore(url: string, keyPrefix?: string | undefined | null, timeoutMs?: number | undefined | null): ExternalObject<unknown>

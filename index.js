@@ -835,13 +835,16 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
-module.exports.cacheEntry = nativeBinding.cacheEntry
 module.exports.cacheKey = nativeBinding.cacheKey
 module.exports.exchangeCode = nativeBinding.exchangeCode
 module.exports.getToken = nativeBinding.getToken
+module.exports.jsStore = nativeBinding.jsStore
+module.exports.memoryStore = nativeBinding.memoryStore
 module.exports.openConnector = nativeBinding.openConnector
+module.exports.persistToken = nativeBinding.persistToken
 module.exports.refreshToken = nativeBinding.refreshToken
 module.exports.registerErrorClass = nativeBinding.registerErrorClass
 module.exports.slotStats = nativeBinding.slotStats
 module.exports.tokenInfo = nativeBinding.tokenInfo
 module.exports.tokenOfGeneration = nativeBinding.tokenOfGeneration
+module.exports.urlStore = nativeBinding.urlStore

@@ -5,4 +5,6 @@
 
 pub mod error;
 pub mod hot_path;
+pub mod js_store;
+pub mod stores;
 pub mod token_calls;

@@ -32,10 +32,48 @@ export interface CachedTokenEntry {
 
 /** Counters of what a connector's shared token slot has done. */
 export interface ConnectorCounters {
+  /** Requests to the token endpoint (refreshes and code exchanges). */
   tokenRequests: number
   tokenRequestErrors: number
+  /** Calls that found no fresh token in memory and waited. */
   misses: number
+  /** Calls answered from memory. */
   hits: number
+  /** Refresh requests (a subset of `tokenRequests`). */
+  refreshes: number
+  /** Store reads attempted. */
+  storeReads: number
+  /** Store reads that gave a usable token (no refresh needed). */
+  storeHits: number
+  /** Store writes that succeeded. */
+  storeWrites: number
+  /** Store operations that failed or timed out (the connector carried on from memory). */
+  storeErrors: number
+}
+
+/** A key-value store you implement; methods may return values or Promises. */
+export interface TokenStore {
+  /** The value under `key`: a string, `{ cache_value }`, or null/undefined when absent. */
+  get(key: string): unknown
+  /** Stores `value` under `key` for `ttlSeconds`. */
+  put(key: string, value: string, ttlSeconds: number): unknown
+  /** Removes `key` (optional). */
+  delete?(key: string): unknown
+}
+
+/** The second `Connection` argument when it is not a Catalyst app. */
+export interface StoreOptions {
+  /** `redis://host:port/db`, `file:///abs/path/tokens.json`, `memory:`, or your own store. */
+  store?: string | TokenStore
+  /** Prepended to every key (Redis). Default: none. */
+  keyPrefix?: string
+  /** Bound on each store operation; default 2000. */
+  storeTimeoutMs?: number
+}
+
+/** A Catalyst SDK app (`catalyst.initialize(req)`): tokens go to its default cache segment. */
+export interface CatalystAppLike {
+  cache(): { segment(): { get(key: string): unknown; put(key: string, value: string, expiryInHours: number): unknown; delete?(key: string): unknown } }
 }
 
 /** The error every failure is reported with. `code` is stable (`app/...`). */
@@ -53,7 +91,12 @@ export declare class CatalystConnectorError extends Error {
 
 /** A set of connectors, from an object or the path of a JSON file. */
 export declare class Connection {
-  constructor(propJson: ConnectionJson | string, app?: unknown)
+  /**
+   * `app` picks where tokens are shared: a Catalyst app (its cache), store
+   * options, or nothing (the `ZC_CONNECTOR_STORE` URL, else memory only).
+   * Throws `app/INVALID_STORE` for a store it cannot use.
+   */
+  constructor(propJson: ConnectionJson | string, app?: CatalystAppLike | StoreOptions | null)
   /** The connection JSON (null when the path or JSON was invalid). */
   readonly connectionJson: ConnectionJson | null
   /** The connector named `connectorName`; throws `INVALID_ARGUMENT` when its settings are incomplete. */

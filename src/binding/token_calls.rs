@@ -7,6 +7,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use super::error::js_error;
+use super::stores::StoreHandle;
 use crate::engine::config::ConnectorConfig;
 use crate::engine::error::ConnectorError;
 use crate::engine::exchange::exchange_code;
@@ -55,18 +56,28 @@ pub fn token_of_generation(handle: u32, generation: u32) -> Option<String> {
         .map(|t| t.access_token.clone())
 }
 
-/// A fresh token: cached, or from the one refresh all concurrent callers share.
+/// A fresh token: cached, read from `store`, or from the one refresh all
+/// concurrent callers share.
 #[napi(js_name = "getToken", ts_return_type = "Promise<string>")]
-pub fn get_token(env: &Env, handle: u32) -> Result<PromiseRaw<'_, String>> {
-    let slot = slot(env, handle)?;
-    token_promise(env, async move { slot.get().await })
+pub fn get_token<'e>(
+    env: &'e Env,
+    handle: u32,
+    #[napi(ts_arg_type = "ExternalObject<unknown>")] store: &StoreHandle,
+) -> Result<PromiseRaw<'e, String>> {
+    let (slot, store) = (slot(env, handle)?, (**store).clone());
+    token_promise(env, async move { slot.get(store).await })
 }
 
-/// A new token from the provider (joining a refresh already in flight).
+/// A new token from the provider (joining a refresh already in flight),
+/// written to `store`.
 #[napi(js_name = "refreshToken", ts_return_type = "Promise<string>")]
-pub fn refresh_token(env: &Env, handle: u32) -> Result<PromiseRaw<'_, String>> {
-    let slot = slot(env, handle)?;
-    token_promise(env, async move { slot.refresh().await })
+pub fn refresh_token<'e>(
+    env: &'e Env,
+    handle: u32,
+    #[napi(ts_arg_type = "ExternalObject<unknown>")] store: &StoreHandle,
+) -> Result<PromiseRaw<'e, String>> {
+    let (slot, store) = (slot(env, handle)?, (**store).clone());
+    token_promise(env, async move { slot.refresh(store).await })
 }
 
 /// The outcome of a code exchange, for `connector.js`.
@@ -82,10 +93,15 @@ pub struct Exchanged {
 
 /// Exchanges an authorization code; the new refresh token gets its own slot.
 #[napi(js_name = "exchangeCode", ts_return_type = "Promise<Exchanged>")]
-pub fn exchange(env: &Env, handle: u32, code: String) -> Result<PromiseRaw<'_, Exchanged>> {
-    let config = slot(env, handle)?.config().clone();
+pub fn exchange<'e>(
+    env: &'e Env,
+    handle: u32,
+    code: String,
+    #[napi(ts_arg_type = "ExternalObject<unknown>")] store: &StoreHandle,
+) -> Result<PromiseRaw<'e, Exchanged>> {
+    let (config, store) = (slot(env, handle)?.config().clone(), (**store).clone());
     env.spawn_future_with_callback(
-        async move { Ok(exchange_code(&config, &code).await) },
+        async move { Ok(exchange_code(&config, &code, store).await) },
         |env, result| match result {
             Ok((handle, token)) => Ok(Exchanged {
                 handle,
@@ -136,18 +152,27 @@ pub struct CacheEntry {
     pub expiry_in_hours: f64,
 }
 
-/// The cache entry of the slot's current token (errors when there is none).
-#[napi(js_name = "cacheEntry")]
-pub fn cache_entry(env: Env, handle: u32) -> Result<CacheEntry> {
-    let slot = slot(&env, handle)?;
-    let token = slot
-        .current()
-        .ok_or_else(|| js_error(&env, &ConnectorError::NoAccessToken))?;
-    Ok(CacheEntry {
-        cache_name: slot.cache_key().to_owned(),
-        cache_value: token.cache_value(),
-        expiry_in_hours: token.cache_ttl_hours() as f64,
-    })
+/// `putAccessTokenInCache()`: writes the slot's current token to `store` and
+/// returns the entry (rejects `app/NO_ACCESS_TOKEN` before the first token,
+/// `app/STORE_UNAVAILABLE` when the write fails).
+#[napi(js_name = "persistToken", ts_return_type = "Promise<CacheEntry>")]
+pub fn persist_token<'e>(
+    env: &'e Env,
+    handle: u32,
+    #[napi(ts_arg_type = "ExternalObject<unknown>")] store: &StoreHandle,
+) -> Result<PromiseRaw<'e, CacheEntry>> {
+    let (slot, store) = (slot(env, handle)?, (**store).clone());
+    env.spawn_future_with_callback(
+        async move { Ok(slot.persist(store.as_deref()).await) },
+        |env, result| match result {
+            Ok(entry) => Ok(CacheEntry {
+                cache_name: entry.key,
+                cache_value: entry.value,
+                expiry_in_hours: entry.ttl_hours as f64,
+            }),
+            Err(error) => Err(js_error(env, &error)),
+        },
+    )
 }
 
 /// What the slot has done so far.
@@ -161,6 +186,16 @@ pub struct ConnectorStats {
     pub misses: f64,
     /// Calls answered from the cached token.
     pub hits: f64,
+    /// Refresh requests sent.
+    pub refreshes: f64,
+    /// Store reads attempted.
+    pub store_reads: f64,
+    /// Store reads that gave a usable token.
+    pub store_hits: f64,
+    /// Store writes that succeeded.
+    pub store_writes: f64,
+    /// Store operations that failed or timed out.
+    pub store_errors: f64,
 }
 
 /// Counters of the slot behind `handle`.
@@ -172,6 +207,11 @@ pub fn slot_stats(env: Env, handle: u32) -> Result<ConnectorStats> {
         token_request_errors: stats.token_request_errors as f64,
         misses: stats.misses as f64,
         hits: stats.hits as f64,
+        refreshes: stats.refreshes as f64,
+        store_reads: stats.store_reads as f64,
+        store_hits: stats.store_hits as f64,
+        store_writes: stats.store_writes as f64,
+        store_errors: stats.store_errors as f64,
     })
 }
 

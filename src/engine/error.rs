@@ -72,6 +72,17 @@ pub enum ConnectorError {
     /// `putAccessTokenInCache()` was called before any token was obtained.
     #[error("There is no access token to store yet: call getAccessToken() first")]
     NoAccessToken,
+    /// A stored token is encrypted but the connector has no `secret_key`.
+    #[error(
+        "The stored access token is encrypted, but this connector has no secret_key to decrypt it"
+    )]
+    SecretKeyMissing,
+    /// The store option is not a store this package can open.
+    #[error("{0}")]
+    InvalidStore(String),
+    /// An explicit store write (`putAccessTokenInCache()`) failed.
+    #[error("The token could not be written to the store: {0}")]
+    StoreUnavailable(String),
     /// The connector handle is unknown (internal misuse of the binding).
     #[error("Unknown connector handle")]
     UnknownHandle,
@@ -92,6 +103,9 @@ impl ConnectorError {
             ConnectorError::Network { .. } => "app/NETWORK_ERROR",
             ConnectorError::Timeout { .. } => "app/TIMEOUT",
             ConnectorError::NoAccessToken => "app/NO_ACCESS_TOKEN",
+            ConnectorError::SecretKeyMissing => "app/SECRET_KEY_MISSING",
+            ConnectorError::InvalidStore(_) => "app/INVALID_STORE",
+            ConnectorError::StoreUnavailable(_) => "app/STORE_UNAVAILABLE",
             ConnectorError::UnknownHandle => "app/INTERNAL",
         }
     }
@@ -103,7 +117,9 @@ impl ConnectorError {
             ConnectorError::OAuth { status, .. }
             | ConnectorError::HttpStatus { status }
             | ConnectorError::InvalidResponse { status } => *status,
-            ConnectorError::Network { .. } | ConnectorError::Timeout { .. } => 503,
+            ConnectorError::Network { .. }
+            | ConnectorError::Timeout { .. }
+            | ConnectorError::StoreUnavailable(_) => 503,
             ConnectorError::UnknownHandle => 500,
             _ => 400,
         }

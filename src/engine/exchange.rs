@@ -6,12 +6,18 @@ use super::config::ConnectorConfig;
 use super::error::Result;
 use super::oauth::OAuthClient;
 use super::registry::{self, SlotId};
+use super::slot::StoreRef;
 use super::token::Token;
 
 /// Exchanges `code` at `config.auth_url`. The returned refresh token replaces
 /// the configured one: the token is published in the slot of the updated
-/// configuration, whose handle is returned with the token.
-pub async fn exchange_code(config: &ConnectorConfig, code: &str) -> Result<(SlotId, Arc<Token>)> {
+/// configuration, whose handle is returned with the token, and written to
+/// `store` (a store failure is counted, not reported: the exchange succeeded).
+pub async fn exchange_code(
+    config: &ConnectorConfig,
+    code: &str,
+    store: StoreRef,
+) -> Result<(SlotId, Arc<Token>)> {
     let result = OAuthClient::shared().exchange_code(config, code).await;
     if let Some(slot) = registry::find(config) {
         slot.count_token_request(result.is_ok());
@@ -21,5 +27,8 @@ pub async fn exchange_code(config: &ConnectorConfig, code: &str) -> Result<(Slot
     updated.refresh_token = token.refresh_token.clone();
     let (id, slot) = registry::open(updated);
     slot.publish(token.clone());
+    if let Some(store) = store {
+        let _ = slot.save(&store, &token).await;
+    }
     Ok((id, token))
 }

@@ -9,6 +9,8 @@ pub mod exchange;
 pub mod oauth;
 pub mod registry;
 pub mod slot;
+pub mod slot_store;
+pub mod stored_token;
 pub mod token;
 pub mod token_response;
 pub mod url_policy;

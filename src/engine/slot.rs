@@ -1,7 +1,7 @@
 //! A slot holds one configuration's cached token and makes concurrent misses
 //! share one refresh (single-flight).
 
-use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures::future::{BoxFuture, FutureExt, Shared};
@@ -11,6 +11,10 @@ use super::config::ConnectorConfig;
 use super::error::{ConnectorError, Result};
 use super::oauth::OAuthClient;
 use super::token::{now_ms, Token};
+use crate::store::guard::GuardedStore;
+
+/// The store a call reads and writes through; `None` is memory only.
+pub type StoreRef = Option<Arc<GuardedStore>>;
 
 type Refresh = Shared<BoxFuture<'static, Result<Arc<Token>>>>;
 
@@ -33,6 +37,16 @@ pub struct SlotStats {
     pub misses: u64,
     /// Calls answered from the cached token.
     pub hits: u64,
+    /// Refresh requests sent (a subset of `token_requests`).
+    pub refreshes: u64,
+    /// Store reads attempted (the current key, and the legacy key once).
+    pub store_reads: u64,
+    /// Store reads that gave a usable token (no refresh needed).
+    pub store_hits: u64,
+    /// Store writes that succeeded.
+    pub store_writes: u64,
+    /// Store operations that failed or timed out.
+    pub store_errors: u64,
 }
 
 /// One configuration's token, shared by every connector with that configuration.
@@ -47,6 +61,8 @@ pub struct Slot {
     generation: AtomicU32,
     fresh_until: AtomicI64,
     hits: AtomicU64,
+    /// Whether the legacy key `ZC_CONN_<name>` was already read.
+    pub(super) legacy_read: AtomicBool,
 }
 
 impl Slot {
@@ -60,6 +76,7 @@ impl Slot {
             generation: AtomicU32::new(0),
             fresh_until: AtomicI64::new(i64::MIN),
             hits: AtomicU64::new(0),
+            legacy_read: AtomicBool::new(false),
         }
     }
 
@@ -78,7 +95,7 @@ impl Slot {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn count(&self, f: impl FnOnce(&mut SlotStats)) {
+    pub(super) fn count(&self, f: impl FnOnce(&mut SlotStats)) {
         f(&mut self.stats.lock().unwrap_or_else(|p| p.into_inner()));
     }
 
@@ -142,27 +159,34 @@ impl Slot {
     }
 
     /// A fresh token: the cached one, or the result of the one refresh that all
-    /// concurrent callers share.
-    pub async fn get(self: &Arc<Self>) -> Result<Arc<Token>> {
+    /// concurrent callers share. A miss reads `store` first (another process
+    /// may hold a fresh token) and writes what it refreshes back to it.
+    pub async fn get(self: &Arc<Self>, store: StoreRef) -> Result<Arc<Token>> {
         let refresh = {
             let mut state = self.state();
             if let Some(token) = state.token.as_ref().filter(|t| t.is_fresh(now_ms())) {
                 return Ok(token.clone());
             }
-            self.join_or_start(&mut state)
+            self.join_or_start(&mut state, store, true)
         };
         self.count(|s| s.misses += 1);
         refresh.await
     }
 
-    /// A new token from the provider, even if the cached one is fresh; joins a
-    /// refresh already in flight rather than starting a second one.
-    pub async fn refresh(self: &Arc<Self>) -> Result<Arc<Token>> {
-        let refresh = self.join_or_start(&mut self.state());
+    /// A new token from the provider, even if the cached one is fresh, written
+    /// to `store`; joins a refresh already in flight rather than starting a
+    /// second one.
+    pub async fn refresh(self: &Arc<Self>, store: StoreRef) -> Result<Arc<Token>> {
+        let refresh = self.join_or_start(&mut self.state(), store, false);
         refresh.await
     }
 
-    fn join_or_start(self: &Arc<Self>, state: &mut State) -> Refresh {
+    fn join_or_start(
+        self: &Arc<Self>,
+        state: &mut State,
+        store: StoreRef,
+        read_store: bool,
+    ) -> Refresh {
         if let Some((_, refresh)) = &state.inflight {
             return refresh.clone();
         }
@@ -172,11 +196,8 @@ impl Slot {
         // The refresh runs as its own task so it completes (and publishes) even if
         // every caller stops waiting.
         let task = tokio::spawn(async move {
-            let result = OAuthClient::shared()
-                .refresh(&slot.config)
-                .await
-                .map(Arc::new);
-            slot.finish_refresh(id, &result);
+            let result = slot.obtain(store.as_deref(), read_store).await;
+            slot.finish_refresh(id);
             result
         });
         let refresh = async move {
@@ -193,12 +214,32 @@ impl Slot {
         refresh
     }
 
-    fn finish_refresh(&self, id: u64, result: &Result<Arc<Token>>) {
-        self.count_token_request(result.is_ok());
-        let mut state = self.state();
-        if let Ok(token) = result {
-            self.install(&mut state, Some(token.clone()));
+    /// The store's token if it holds a usable one, else a refreshed token
+    /// (published, then written to the store).
+    async fn obtain(&self, store: Option<&GuardedStore>, read_store: bool) -> Result<Arc<Token>> {
+        if let (Some(store), true) = (store, read_store) {
+            if let Some(token) = self.load(store).await? {
+                let token = Arc::new(token);
+                self.publish(token.clone());
+                return Ok(token);
+            }
         }
+        let result = OAuthClient::shared()
+            .refresh(&self.config)
+            .await
+            .map(Arc::new);
+        self.count_token_request(result.is_ok());
+        self.count(|s| s.refreshes += 1);
+        let token = result?;
+        self.publish(token.clone());
+        if let Some(store) = store {
+            let _ = self.save(store, &token).await;
+        }
+        Ok(token)
+    }
+
+    fn finish_refresh(&self, id: u64) {
+        let mut state = self.state();
         if matches!(&state.inflight, Some((current, _)) if *current == id) {
             state.inflight = None;
         }

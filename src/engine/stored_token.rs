@@ -1,0 +1,175 @@
+//! A token as a store entry, exactly as the JS package writes it: the value
+//! `{"access_token":…,"expiry_in_seconds":…,"expires_at":…}` (the access token
+//! sealed by `crypto` when the connector has a `secret_key`) and a TTL of
+//! `ceil(expires_in / 3600)` hours.
+//!
+//! Sealing and opening may run scrypt (tens of milliseconds on a key not seen
+//! before), so the async forms run them on tokio's blocking pool.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::config::parse_int;
+use super::crypto;
+use super::error::{ConnectorError, Result};
+use super::token::Token;
+
+/// The entry's TTL: `ceil(expires_in / 3600)` hours, at least one hour (the JS
+/// package would write 0 for a token without a lifetime, which stores read as
+/// "no expiry" or reject).
+pub fn ttl(token: &Token) -> Duration {
+    Duration::from_secs(token.cache_ttl_hours().max(1) as u64 * 3600)
+}
+
+/// The entry's value, with the access token sealed under `secret` if given.
+pub fn encode(token: &Token, secret: Option<&str>) -> String {
+    match secret {
+        Some(secret) => Token {
+            access_token: crypto::encrypt(secret, &token.access_token),
+            ..token.clone()
+        }
+        .cache_value(),
+        None => token.cache_value(),
+    }
+}
+
+/// The token in an entry's value if it is usable at `now_ms`; `Ok(None)` when
+/// the value is garbage, expired, or sealed under another key (the caller
+/// refreshes and overwrites it). A sealed value and no `secret` is an error.
+pub fn decode(value: &str, secret: Option<&str>, now_ms: i64) -> Result<Option<Token>> {
+    let Ok(Value::Object(entry)) = serde_json::from_str::<Value>(value) else {
+        return Ok(None);
+    };
+    let Some(stored) = entry
+        .get("access_token")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+    else {
+        return Ok(None);
+    };
+    let Some(expires_at) = entry.get("expires_at").and_then(parse_int) else {
+        return Ok(None);
+    };
+    if expires_at <= now_ms {
+        return Ok(None);
+    }
+    let access_token = if crypto::is_envelope(stored) {
+        let secret = secret.ok_or(ConnectorError::SecretKeyMissing)?;
+        match crypto::decrypt(secret, stored) {
+            Some(plain) => plain,
+            None => return Ok(None),
+        }
+    } else {
+        stored.to_owned()
+    };
+    Ok(Some(Token {
+        access_token,
+        expires_in: entry
+            .get("expiry_in_seconds")
+            .and_then(parse_int)
+            .unwrap_or(0),
+        expires_at,
+        refresh_token: None,
+        api_domain: None,
+    }))
+}
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    tokio::task::spawn_blocking(work).await.ok()
+}
+
+/// `encode` off the async threads when it may run scrypt.
+pub async fn encode_async(token: &Token, secret: Option<&str>) -> String {
+    match secret {
+        None => encode(token, None),
+        Some(secret) => {
+            let (token, secret) = (token.clone(), secret.to_owned());
+            blocking(move || encode(&token, Some(&secret)))
+                .await
+                .unwrap_or_default()
+        }
+    }
+}
+
+/// `decode` off the async threads when it may run scrypt.
+pub async fn decode_async(
+    value: String,
+    secret: Option<&str>,
+    now_ms: i64,
+) -> Result<Option<Token>> {
+    match secret {
+        None => decode(&value, None, now_ms),
+        Some(secret) => {
+            let secret = secret.to_owned();
+            blocking(move || decode(&value, Some(&secret), now_ms))
+                .await
+                .unwrap_or(Ok(None))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token() -> Token {
+        Token {
+            access_token: "1000.abc".into(),
+            expires_in: 3600,
+            expires_at: 10_000,
+            refresh_token: Some("r".into()),
+            api_domain: None,
+        }
+    }
+
+    #[test]
+    fn plain_entries_round_trip_in_the_js_shape() {
+        let value = encode(&token(), None);
+        assert_eq!(
+            value,
+            r#"{"access_token":"1000.abc","expiry_in_seconds":3600,"expires_at":10000}"#
+        );
+        let back = decode(&value, None, 5_000).unwrap().unwrap();
+        assert_eq!(
+            (back.access_token.as_str(), back.expires_in, back.expires_at),
+            ("1000.abc", 3600, 10_000)
+        );
+        assert_eq!(ttl(&token()), Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn expired_garbage_and_empty_entries_are_absent() {
+        let value = encode(&token(), None);
+        assert_eq!(decode(&value, None, 10_000).unwrap(), None);
+        for garbage in [
+            "",
+            "null",
+            "[]",
+            "{\"access_token\":\"\",\"expires_at\":99999}",
+            "{\"access_token\":\"a\"}",
+            "{\"access_token\":\"a\",\"expires_at\":\"soon\"}",
+        ] {
+            assert_eq!(decode(garbage, None, 0).unwrap(), None, "{garbage}");
+        }
+    }
+
+    #[test]
+    fn sealed_entries_need_the_right_key() {
+        let sealed = encode(&token(), Some("k"));
+        assert!(!sealed.contains("1000.abc"));
+        assert_eq!(
+            decode(&sealed, Some("k"), 0).unwrap().unwrap().access_token,
+            "1000.abc"
+        );
+        assert_eq!(decode(&sealed, Some("other"), 0).unwrap(), None);
+        assert_eq!(
+            decode(&sealed, None, 0),
+            Err(ConnectorError::SecretKeyMissing)
+        );
+        // A plain entry is accepted by a connector with a key (a fleet moving to encryption).
+        assert!(decode(&encode(&token(), None), Some("k"), 0)
+            .unwrap()
+            .is_some());
+    }
+}

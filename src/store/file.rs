@@ -1,0 +1,289 @@
+//! A JSON file of entries, shared by the processes of one machine.
+//!
+//! Every write takes an exclusive `flock` on a sidecar `<file>.lock`, reads the
+//! file, changes it, writes a temporary file (mode 0600) beside it, fsyncs it
+//! and renames it over the original, then fsyncs the directory: readers see the
+//! old file or the new one, never half of one, even after a `kill -9` mid-write.
+//! A file that exists but is not a token file is reported and never overwritten.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::FutureExt;
+use serde::{Deserialize, Serialize};
+
+use super::{StoreError, StoreFuture, TokenStore};
+use crate::engine::token::now_ms;
+
+/// The `format` field that marks a file as ours.
+const FORMAT: &str = "zcatalyst-connector-tokens/1";
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    value: String,
+    /// Epoch milliseconds after which the entry is gone.
+    expires_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Contents {
+    format: String,
+    entries: BTreeMap<String, Entry>,
+}
+
+impl Default for Contents {
+    fn default() -> Self {
+        Contents {
+            format: FORMAT.to_owned(),
+            entries: BTreeMap::new(),
+        }
+    }
+}
+
+struct Paths {
+    file: PathBuf,
+    lock: PathBuf,
+    name: String,
+}
+
+/// A token file at an absolute path.
+pub struct FileStore {
+    paths: Arc<Paths>,
+}
+
+impl FileStore {
+    /// The store kept in `file` (created on the first write, with its
+    /// directories, mode 0600 / 0700).
+    pub fn new(file: PathBuf) -> Self {
+        let mut lock = file.clone().into_os_string();
+        lock.push(".lock");
+        let name = format!("file://{}", file.display());
+        FileStore {
+            paths: Arc::new(Paths {
+                file,
+                lock: lock.into(),
+                name,
+            }),
+        }
+    }
+
+    fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Paths) -> Result<T, StoreError> + Send + 'static,
+    ) -> StoreFuture<'static, T> {
+        let paths = self.paths.clone();
+        async move {
+            tokio::task::spawn_blocking(move || work(&paths))
+                .await
+                .unwrap_or_else(|_| Err(StoreError::new("the file store task was cancelled")))
+        }
+        .boxed()
+    }
+}
+
+fn io_error(paths: &Paths, what: &str, error: std::io::Error) -> StoreError {
+    StoreError::new(format!("{}: cannot {what}: {error}", paths.name))
+}
+
+fn read(paths: &Paths) -> Result<Contents, StoreError> {
+    let bytes = match fs::read(&paths.file) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Contents::default()),
+        Err(e) => return Err(io_error(paths, "read the file", e)),
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Contents::default());
+    }
+    match serde_json::from_slice::<Contents>(&bytes) {
+        Ok(contents) if contents.format == FORMAT => Ok(contents),
+        _ => Err(StoreError::new(format!(
+            "{}: the file is not a token file; it is left untouched",
+            paths.name
+        ))),
+    }
+}
+
+/// Holds an exclusive `flock` on the lock file until dropped.
+struct FileLock(File);
+
+impl FileLock {
+    fn take(paths: &Paths) -> Result<Self, StoreError> {
+        if let Some(dir) = paths.file.parent() {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| io_error(paths, "create the directory", e))?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&paths.lock)
+            .map_err(|e| io_error(paths, "open the lock file", e))?;
+        loop {
+            // SAFETY: flock on a descriptor we own; it only affects that descriptor.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                return Ok(FileLock(file));
+            }
+            let error = std::io::Error::last_os_error();
+            if error.kind() != ErrorKind::Interrupted {
+                return Err(io_error(paths, "lock the file", error));
+            }
+        }
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        // SAFETY: as above; closing the file would release the lock anyway.
+        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
+    }
+}
+
+fn write(paths: &Paths, contents: &Contents) -> Result<(), StoreError> {
+    let dir = paths.file.parent().unwrap_or(Path::new("/"));
+    let file_name = paths
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let json = serde_json::to_vec(contents)
+        .map_err(|e| StoreError::new(format!("{}: cannot encode: {e}", paths.name)))?;
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .write(true)
+            .mode(0o600)
+            .open(&temp)?;
+        file.write_all(&json)?;
+        file.sync_all()?;
+        fs::rename(&temp, &paths.file)?;
+        File::open(dir)?.sync_all()
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&temp);
+        io_error(paths, "write the file", e)
+    })
+}
+
+/// Applies `change` to the file's entries under the lock, dropping expired ones.
+fn update(
+    paths: &Paths,
+    change: impl FnOnce(&mut BTreeMap<String, Entry>),
+) -> Result<(), StoreError> {
+    let _lock = FileLock::take(paths)?;
+    let mut contents = read(paths)?;
+    let now = now_ms();
+    contents.entries.retain(|_, entry| entry.expires_at > now);
+    change(&mut contents.entries);
+    write(paths, &contents)
+}
+
+impl TokenStore for FileStore {
+    fn name(&self) -> &str {
+        &self.paths.name
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<String>> {
+        let key = key.to_owned();
+        self.run(move |paths| {
+            let contents = read(paths)?;
+            Ok(contents
+                .entries
+                .get(&key)
+                .filter(|entry| entry.expires_at > now_ms())
+                .map(|entry| entry.value.clone()))
+        })
+    }
+
+    fn put<'a>(&'a self, key: &'a str, value: &'a str, ttl: Duration) -> StoreFuture<'a, ()> {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        let expires_at = now_ms().saturating_add(ttl.as_millis().min(i64::MAX as u128) as i64);
+        self.run(move |paths| {
+            update(paths, |entries| {
+                entries.insert(key, Entry { value, expires_at });
+            })
+        })
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        let key = key.to_owned();
+        self.run(move |paths| {
+            update(paths, |entries| {
+                entries.remove(&key);
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn temp_path(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("zc-file-store-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir.join("nested").join("tokens.json")
+    }
+
+    #[tokio::test]
+    async fn writes_a_private_file_and_reads_it_back() {
+        let path = temp_path("roundtrip");
+        let store = FileStore::new(path.clone());
+        assert_eq!(store.get("k").await.unwrap(), None);
+        store.put("k", "v", Duration::from_secs(60)).await.unwrap();
+        store.put("gone", "x", Duration::ZERO).await.unwrap();
+        assert_eq!(store.get("k").await.unwrap().as_deref(), Some("v"));
+        assert_eq!(store.get("gone").await.unwrap(), None);
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        // A second store on the same file (another process) sees the entry.
+        let other = FileStore::new(path.clone());
+        assert_eq!(other.get("k").await.unwrap().as_deref(), Some("v"));
+        other.delete("k").await.unwrap();
+        assert_eq!(store.get("k").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn leaves_a_foreign_file_untouched() {
+        let path = temp_path("foreign");
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, "not json at all").unwrap();
+        let store = FileStore::new(path.clone());
+        let error = store.get("k").await.unwrap_err();
+        assert!(error.0.contains("not a token file"), "{error}");
+        assert!(store.put("k", "v", Duration::from_secs(5)).await.is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "not json at all");
+    }
+
+    #[tokio::test]
+    async fn concurrent_writers_lose_no_entry() {
+        let path = temp_path("concurrent");
+        let writes = (0..20).map(|i| {
+            let store = FileStore::new(path.clone());
+            tokio::spawn(async move {
+                store
+                    .put(&format!("k{i}"), "v", Duration::from_secs(60))
+                    .await
+            })
+        });
+        for write in writes {
+            write.await.unwrap().unwrap();
+        }
+        let store = FileStore::new(path);
+        for i in 0..20 {
+            assert!(store.get(&format!("k{i}")).await.unwrap().is_some(), "k{i}");
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The wrapper every store operation goes through: a timeout, and a health
+//! record so that a store that is down costs one log line and then a short
+//! back-off instead of a failure (or a timeout) on every call.
+//!
+//! While a store is failing, operations are skipped until the back-off ends
+//! (0.5 s after the first failure, doubling to 30 s); the first operation after
+//! that tries again, and a success clears the record and logs that the store
+//! answers again.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::{StoreError, StoreFuture, StoreLock, TokenStore};
+
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Why an operation gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreFailure {
+    /// Not attempted: the store failed recently and is in back-off.
+    Skipped,
+    /// Attempted and failed (or timed out).
+    Failed(StoreError),
+}
+
+#[derive(Default)]
+struct Health {
+    consecutive_failures: u32,
+    retry_at: Option<Instant>,
+}
+
+/// A store with a timeout and a failure record.
+pub struct GuardedStore {
+    store: Arc<dyn TokenStore>,
+    timeout: Duration,
+    health: Mutex<Health>,
+}
+
+fn log(line: &str) {
+    eprintln!("zcatalyst-connector-rs: {line}");
+}
+
+impl GuardedStore {
+    /// Guards `store`; every operation is abandoned after `timeout`.
+    pub fn new(store: Arc<dyn TokenStore>, timeout: Duration) -> Self {
+        GuardedStore {
+            store,
+            timeout,
+            health: Mutex::new(Health::default()),
+        }
+    }
+
+    /// The store's name (no credentials).
+    pub fn name(&self) -> &str {
+        self.store.name()
+    }
+
+    /// Whether the store can lock across processes.
+    pub fn can_lock(&self) -> bool {
+        self.store.lock().is_some()
+    }
+
+    fn health(&self) -> std::sync::MutexGuard<'_, Health> {
+        self.health.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn run<'a, T>(
+        &self,
+        what: &str,
+        operation: impl FnOnce() -> StoreFuture<'a, T>,
+    ) -> Result<T, StoreFailure> {
+        if self.health().retry_at.is_some_and(|at| Instant::now() < at) {
+            return Err(StoreFailure::Skipped);
+        }
+        let result = match tokio::time::timeout(self.timeout, operation()).await {
+            Ok(result) => result,
+            Err(_) => Err(StoreError::new(format!(
+                "{}: {what} did not finish within {} ms",
+                self.name(),
+                self.timeout.as_millis()
+            ))),
+        };
+        let mut health = self.health();
+        match result {
+            Ok(value) => {
+                if health.consecutive_failures > 0 {
+                    log(&format!("token store {} answers again", self.name()));
+                }
+                *health = Health::default();
+                Ok(value)
+            }
+            Err(error) => {
+                if health.consecutive_failures == 0 {
+                    log(&format!(
+                        "token store failed ({error}); serving tokens from memory and \
+                         refreshing directly until it answers again"
+                    ));
+                }
+                health.consecutive_failures = health.consecutive_failures.saturating_add(1);
+                let exponent = (health.consecutive_failures - 1).min(16);
+                let backoff = FIRST_BACKOFF.saturating_mul(1 << exponent).min(MAX_BACKOFF);
+                health.retry_at = Some(Instant::now() + backoff);
+                Err(StoreFailure::Failed(error))
+            }
+        }
+    }
+
+    /// The value under `key`.
+    pub async fn get(&self, key: &str) -> Result<Option<String>, StoreFailure> {
+        self.run("get", || self.store.get(key)).await
+    }
+
+    /// Stores `value` under `key` for `ttl`.
+    pub async fn put(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreFailure> {
+        self.run("put", || self.store.put(key, value, ttl)).await
+    }
+
+    /// Removes `key`.
+    pub async fn delete(&self, key: &str) -> Result<(), StoreFailure> {
+        self.run("delete", || self.store.delete(key)).await
+    }
+
+    /// Takes the cross-process lock `key` for `owner` (`Ok(false)`: held by another).
+    pub async fn try_lock(
+        &self,
+        key: &str,
+        owner: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreFailure> {
+        match self.store.lock() {
+            Some(lock) => self.run("lock", || lock.try_lock(key, owner, ttl)).await,
+            None => Ok(true),
+        }
+    }
+
+    /// Releases the lock `key` if `owner` holds it.
+    pub async fn unlock(&self, key: &str, owner: &str) -> Result<(), StoreFailure> {
+        match self.store.lock() {
+            Some(lock) => {
+                self.run("unlock", || StoreLock::unlock(lock, key, owner))
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::FutureExt;
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+    /// A store that fails while `down` is set and counts attempts.
+    #[derive(Default)]
+    struct Flaky {
+        down: AtomicBool,
+        attempts: AtomicU32,
+        hang: AtomicBool,
+    }
+
+    impl TokenStore for Flaky {
+        fn name(&self) -> &str {
+            "flaky"
+        }
+        fn get<'a>(&'a self, _key: &'a str) -> StoreFuture<'a, Option<String>> {
+            self.attempts.fetch_add(1, Ordering::SeqCst);
+            let (down, hang) = (
+                self.down.load(Ordering::SeqCst),
+                self.hang.load(Ordering::SeqCst),
+            );
+            async move {
+                if hang {
+                    futures::future::pending::<()>().await;
+                }
+                if down {
+                    Err(StoreError::new("flaky: down"))
+                } else {
+                    Ok(Some("v".to_owned()))
+                }
+            }
+            .boxed()
+        }
+        fn put<'a>(&'a self, _: &'a str, _: &'a str, _: Duration) -> StoreFuture<'a, ()> {
+            async { Ok(()) }.boxed()
+        }
+        fn delete<'a>(&'a self, _: &'a str) -> StoreFuture<'a, ()> {
+            async { Ok(()) }.boxed()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failing_store_backs_off_then_recovers() {
+        let flaky = Arc::new(Flaky::default());
+        let guarded = GuardedStore::new(flaky.clone(), Duration::from_secs(5));
+        flaky.down.store(true, Ordering::SeqCst);
+        assert!(matches!(
+            guarded.get("k").await,
+            Err(StoreFailure::Failed(_))
+        ));
+        assert_eq!(guarded.get("k").await, Err(StoreFailure::Skipped));
+        assert_eq!(
+            flaky.attempts.load(Ordering::SeqCst),
+            1,
+            "skipped, not attempted"
+        );
+        flaky.down.store(false, Ordering::SeqCst);
+        tokio::time::sleep(FIRST_BACKOFF + Duration::from_millis(50)).await;
+        assert_eq!(guarded.get("k").await, Ok(Some("v".to_owned())));
+        assert_eq!(guarded.get("k").await, Ok(Some("v".to_owned())));
+    }
+
+    #[tokio::test]
+    async fn a_hanging_store_times_out() {
+        let flaky = Arc::new(Flaky::default());
+        flaky.hang.store(true, Ordering::SeqCst);
+        let guarded = GuardedStore::new(flaky, Duration::from_millis(50));
+        match guarded.get("k").await {
+            Err(StoreFailure::Failed(e)) => assert!(e.0.contains("within 50 ms"), "{e}"),
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+    }
+}

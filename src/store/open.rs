@@ -1,0 +1,119 @@
+//! Stores named by URL: `redis://host:port/db`, `file:///abs/path.json`,
+//! `memory:`. Each distinct (URL, key prefix, timeout) is opened once per
+//! process, so every connector on one Redis shares one connection.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+use super::file::FileStore;
+use super::guard::GuardedStore;
+use super::memory::MemoryStore;
+use super::redis::{redacted_url, RedisStore};
+use super::TokenStore;
+use crate::engine::error::{ConnectorError, Result};
+
+/// The timeout of a store operation unless configured otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(2000);
+
+/// How a URL store is opened.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StoreOptions {
+    /// Prepended to every key (Redis only).
+    pub key_prefix: String,
+    /// Bound on each operation.
+    pub timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            key_prefix: String::new(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+type Opened = HashMap<(String, StoreOptions), Arc<GuardedStore>>;
+
+static OPENED: LazyLock<Mutex<Opened>> = LazyLock::new(Default::default);
+
+fn invalid(message: String) -> ConnectorError {
+    ConnectorError::InvalidStore(message)
+}
+
+fn store_for(url: &str, options: &StoreOptions) -> Result<Arc<dyn TokenStore>> {
+    if url == "memory:" || url == "memory://" {
+        return Ok(Arc::new(MemoryStore::new()));
+    }
+    let parsed = url::Url::parse(url).map_err(|_| {
+        invalid(
+            "The store must be a URL such as redis://host:6379/0 or file:///path/tokens.json"
+                .into(),
+        )
+    })?;
+    match parsed.scheme() {
+        "redis" => RedisStore::new(&parsed, &options.key_prefix, options.timeout)
+            .map(|s| Arc::new(s) as Arc<dyn TokenStore>)
+            .map_err(|e| invalid(e.0)),
+        "file" => {
+            let path = parsed
+                .to_file_path()
+                .ok()
+                .filter(|p| p.file_name().is_some())
+                .ok_or_else(|| invalid("A file store needs an absolute file path: file:///path/tokens.json".into()))?;
+            Ok(Arc::new(FileStore::new(path)))
+        }
+        "rediss" => Err(invalid(format!(
+            "{}: TLS Redis (rediss://) is not supported by this build; use redis:// through a TLS tunnel",
+            redacted_url(&parsed)
+        ))),
+        scheme => Err(invalid(format!(
+            "Unknown store scheme '{scheme}:'; use redis://, file:// or memory:"
+        ))),
+    }
+}
+
+/// The store named by `url`, opened once per process.
+pub fn open_url(url: &str, options: &StoreOptions) -> Result<Arc<GuardedStore>> {
+    let key = (url.to_owned(), options.clone());
+    let mut opened = OPENED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(store) = opened.get(&key) {
+        return Ok(store.clone());
+    }
+    let store = Arc::new(GuardedStore::new(store_for(url, options)?, options.timeout));
+    opened.insert(key, store.clone());
+    Ok(store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_open_once_and_bad_ones_are_explained() {
+        let a = open_url(
+            "file:///tmp/zc-open-test/tokens.json",
+            &StoreOptions::default(),
+        )
+        .unwrap();
+        let b = open_url(
+            "file:///tmp/zc-open-test/tokens.json",
+            &StoreOptions::default(),
+        )
+        .unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        let redis = open_url(
+            "redis://user:hunter2@127.0.0.1:1/0",
+            &StoreOptions::default(),
+        )
+        .unwrap();
+        assert!(!redis.name().contains("hunter2"), "{}", redis.name());
+        assert!(redis.can_lock());
+        for bad in ["nonsense", "ftp://x/y", "file:///", "rediss://:hunter2@h/0"] {
+            let error = open_url(bad, &StoreOptions::default()).err().unwrap();
+            assert_eq!(error.code(), "app/INVALID_STORE", "{bad}");
+            assert!(!error.to_string().contains("hunter2"));
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Redis: one multiplexed connection per store, shared by every connector, that
+//! reconnects by itself (`redis::aio::ConnectionManager`). Values are set with
+//! `SET key value PX ttl`; keys carry an optional prefix. The lock is
+//! `SET lock owner NX PX ttl`, released by a script that deletes it only while
+//! it still holds the owner's token.
+
+use std::time::Duration;
+
+use futures::FutureExt;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::OnceCell;
+
+use super::{StoreError, StoreFuture, StoreLock, TokenStore};
+
+/// Deletes KEYS[1] only if it holds ARGV[1].
+const UNLOCK_SCRIPT: &str =
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+/// A Redis server reached through one reconnecting connection.
+pub struct RedisStore {
+    client: redis::Client,
+    connection: OnceCell<ConnectionManager>,
+    prefix: String,
+    name: String,
+    timeout: Duration,
+}
+
+/// `url` without its user name and password, for messages.
+pub fn redacted_url(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
+}
+
+impl RedisStore {
+    /// A store for a `redis://` or `rediss://` URL. Nothing connects until the
+    /// first operation, so a server that is down at start is only a failed
+    /// operation, not a failed constructor. `timeout` bounds connecting and
+    /// each answer.
+    pub fn new(url: &url::Url, prefix: &str, timeout: Duration) -> Result<Self, StoreError> {
+        let name = redacted_url(url);
+        let client = redis::Client::open(url.as_str())
+            .map_err(|e| StoreError::new(format!("{name}: not a usable Redis URL ({e})")))?;
+        Ok(RedisStore {
+            client,
+            connection: OnceCell::new(),
+            prefix: prefix.to_owned(),
+            name,
+            timeout,
+        })
+    }
+
+    async fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        let connection = self
+            .connection
+            .get_or_try_init(|| async {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(self.timeout))
+                    .set_response_timeout(Some(self.timeout))
+                    .set_number_of_retries(2)
+                    .set_max_delay(Duration::from_secs(2));
+                self.client
+                    .get_connection_manager_lazy(config)
+                    .map_err(|e| self.error("cannot set up the connection", e))
+            })
+            .await?;
+        Ok(connection.clone())
+    }
+
+    fn error(&self, what: &str, error: redis::RedisError) -> StoreError {
+        StoreError::new(format!("{}: {what}: {}", self.name, error))
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    async fn query<T: redis::FromRedisValue>(
+        &self,
+        what: &str,
+        command: &redis::Cmd,
+    ) -> Result<T, StoreError> {
+        let mut connection = self.connection().await?;
+        command
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| self.error(what, e))
+    }
+}
+
+fn millis(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+impl TokenStore for RedisStore {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<String>> {
+        async move {
+            self.query("GET failed", redis::cmd("GET").arg(self.key(key)))
+                .await
+        }
+        .boxed()
+    }
+
+    fn put<'a>(&'a self, key: &'a str, value: &'a str, ttl: Duration) -> StoreFuture<'a, ()> {
+        async move {
+            let command = redis::cmd("SET")
+                .arg(self.key(key))
+                .arg(value)
+                .arg("PX")
+                .arg(millis(ttl))
+                .to_owned();
+            self.query::<()>("SET failed", &command).await
+        }
+        .boxed()
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        async move {
+            self.query::<()>("DEL failed", redis::cmd("DEL").arg(self.key(key)))
+                .await
+        }
+        .boxed()
+    }
+
+    fn lock(&self) -> Option<&dyn StoreLock> {
+        Some(self)
+    }
+}
+
+impl StoreLock for RedisStore {
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        ttl: Duration,
+    ) -> StoreFuture<'a, bool> {
+        async move {
+            let command = redis::cmd("SET")
+                .arg(self.key(key))
+                .arg(owner)
+                .arg("NX")
+                .arg("PX")
+                .arg(millis(ttl))
+                .to_owned();
+            let reply: Option<String> = self.query("SET NX failed", &command).await?;
+            Ok(reply.is_some())
+        }
+        .boxed()
+    }
+
+    fn unlock<'a>(&'a self, key: &'a str, owner: &'a str) -> StoreFuture<'a, ()> {
+        async move {
+            let mut connection = self.connection().await?;
+            redis::Script::new(UNLOCK_SCRIPT)
+                .key(self.key(key))
+                .arg(owner)
+                .invoke_async::<i64>(&mut connection)
+                .await
+                .map(drop)
+                .map_err(|e| self.error("unlock failed", e))
+        }
+        .boxed()
+    }
+}
