@@ -79,14 +79,27 @@ impl Slot {
         Ok(legacy)
     }
 
-    /// Writes `token` under the slot's key.
+    /// Writes `token` under the slot's key (skipped while the store backs off).
     pub async fn save(
         &self,
         store: &GuardedStore,
         token: &Token,
     ) -> std::result::Result<WrittenEntry, StoreFailure> {
+        self.write(store, token, false).await
+    }
+
+    async fn write(
+        &self,
+        store: &GuardedStore,
+        token: &Token,
+        explicit: bool,
+    ) -> std::result::Result<WrittenEntry, StoreFailure> {
         let entry = self.entry(token).await;
-        let result = store.put(&entry.key, &entry.value, ttl(token)).await;
+        let result = if explicit {
+            store.put_now(&entry.key, &entry.value, ttl(token)).await
+        } else {
+            store.put(&entry.key, &entry.value, ttl(token)).await
+        };
         self.count_failure(&result);
         if result.is_ok() {
             self.count(|s| s.store_writes += 1);
@@ -104,12 +117,13 @@ impl Slot {
 
     /// `putAccessTokenInCache()`: writes the current token to `store` (when
     /// there is one) and returns the entry. Unlike the writes a refresh makes,
-    /// a failure here is reported: the caller asked for this write.
+    /// a failure here is reported, and a store in back-off is tried anyway:
+    /// the caller asked for this write.
     pub async fn persist(&self, store: Option<&GuardedStore>) -> Result<WrittenEntry> {
         let token = self.current().ok_or(ConnectorError::NoAccessToken)?;
         match store {
             None => Ok(self.entry(&token).await),
-            Some(store) => self.save(store, &token).await.map_err(|failure| {
+            Some(store) => self.write(store, &token, true).await.map_err(|failure| {
                 ConnectorError::StoreUnavailable(match failure {
                     StoreFailure::Failed(error) => error.0,
                     StoreFailure::Skipped => format!(

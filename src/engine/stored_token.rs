@@ -35,8 +35,9 @@ pub fn encode(token: &Token, secret: Option<&str>) -> String {
 }
 
 /// The token in an entry's value if it is usable at `now_ms`; `Ok(None)` when
-/// the value is garbage, expired, or sealed under another key (the caller
-/// refreshes and overwrites it). A sealed value and no `secret` is an error.
+/// the value is garbage, expired, sealed under another key, or (with a
+/// `secret`) not sealed at all: the caller refreshes and overwrites it. A
+/// sealed value and no `secret` is an error.
 pub fn decode(value: &str, secret: Option<&str>, now_ms: i64) -> Result<Option<Token>> {
     let Ok(Value::Object(entry)) = serde_json::from_str::<Value>(value) else {
         return Ok(None);
@@ -54,14 +55,16 @@ pub fn decode(value: &str, secret: Option<&str>, now_ms: i64) -> Result<Option<T
     if expires_at <= now_ms {
         return Ok(None);
     }
-    let access_token = if crypto::is_envelope(stored) {
-        let secret = secret.ok_or(ConnectorError::SecretKeyMissing)?;
-        match crypto::decrypt(secret, stored) {
+    let access_token = match (secret, crypto::is_envelope(stored)) {
+        (Some(secret), true) => match crypto::decrypt(secret, stored) {
             Some(plain) => plain,
             None => return Ok(None),
-        }
-    } else {
-        stored.to_owned()
+        },
+        // With a key, only values that open are trusted: anything else may be
+        // a damaged envelope, and serving it would hand out garbage.
+        (Some(_), false) => return Ok(None),
+        (None, true) => return Err(ConnectorError::SecretKeyMissing),
+        (None, false) => stored.to_owned(),
     };
     Ok(Some(Token {
         access_token,
@@ -167,9 +170,7 @@ mod tests {
             decode(&sealed, None, 0),
             Err(ConnectorError::SecretKeyMissing)
         );
-        // A plain entry is accepted by a connector with a key (a fleet moving to encryption).
-        assert!(decode(&encode(&token(), None), Some("k"), 0)
-            .unwrap()
-            .is_some());
+        // A connector with a key trusts only sealed entries.
+        assert_eq!(decode(&encode(&token(), None), Some("k"), 0).unwrap(), None);
     }
 }

@@ -70,7 +70,16 @@ impl GuardedStore {
         what: &str,
         operation: impl FnOnce() -> StoreFuture<'a, T>,
     ) -> Result<T, StoreFailure> {
-        if self.health().retry_at.is_some_and(|at| Instant::now() < at) {
+        self.run_unless_backing_off(true, what, operation).await
+    }
+
+    async fn run_unless_backing_off<'a, T>(
+        &self,
+        respect_backoff: bool,
+        what: &str,
+        operation: impl FnOnce() -> StoreFuture<'a, T>,
+    ) -> Result<T, StoreFailure> {
+        if respect_backoff && self.health().retry_at.is_some_and(|at| Instant::now() < at) {
             return Err(StoreFailure::Skipped);
         }
         let result = match tokio::time::timeout(self.timeout, operation()).await {
@@ -114,6 +123,12 @@ impl GuardedStore {
     /// Stores `value` under `key` for `ttl`.
     pub async fn put(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreFailure> {
         self.run("put", || self.store.put(key, value, ttl)).await
+    }
+
+    /// `put` even during a back-off: for writes a user asked for explicitly.
+    pub async fn put_now(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreFailure> {
+        self.run_unless_backing_off(false, "put", || self.store.put(key, value, ttl))
+            .await
     }
 
     /// Removes `key`.

@@ -1,0 +1,98 @@
+'use strict';
+// A real redis-server for tests, on a free port on 127.0.0.1, with no
+// persistence; and a minimal RESP client to inspect it.
+const { spawn, spawnSync } = require('node:child_process');
+const net = require('node:net');
+
+/** Why Redis tests cannot run here, or null when `redis-server` is installed. */
+function redisMissing() {
+  const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  return probe.status === 0 ? null : 'redis-server is not installed (apt-get install redis-server)';
+}
+
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Sends one command; resolves to the reply (string, number, null or array). */
+function command(port, ...args) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let data = Buffer.alloc(0);
+    socket.on('error', reject);
+    socket.on('data', (chunk) => {
+      data = Buffer.concat([data, chunk]);
+      const parsed = parse(data, 0);
+      if (parsed) { socket.end(); resolve(parsed.value); }
+    });
+    socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join('')}`);
+  });
+}
+
+function parse(buf, at) {
+  const end = buf.indexOf('\r\n', at);
+  if (end < 0) return null;
+  const type = String.fromCharCode(buf[at]);
+  const line = buf.toString('utf8', at + 1, end);
+  if (type === '+') return { value: line, next: end + 2 };
+  if (type === '-') return { value: new Error(line), next: end + 2 };
+  if (type === ':') return { value: Number(line), next: end + 2 };
+  if (type === '$') {
+    const length = Number(line);
+    if (length < 0) return { value: null, next: end + 2 };
+    if (buf.length < end + 2 + length + 2) return null;
+    return { value: buf.toString('utf8', end + 2, end + 2 + length), next: end + 2 + length + 2 };
+  }
+  if (type === '*') {
+    const items = [];
+    let next = end + 2;
+    for (let i = 0; i < Number(line); i++) {
+      const item = parse(buf, next);
+      if (!item) return null;
+      items.push(item.value);
+      next = item.next;
+    }
+    return { value: items, next };
+  }
+  throw new Error(`unexpected RESP type ${type}`);
+}
+
+/**
+ * Starts redis-server on `port` (a free one by default). Returns
+ * `{ port, url, command(...args), stop(), kill(), restart() }`.
+ */
+async function startRedis(port) {
+  port = port ?? await freePort();
+  let proc;
+  const launch = async () => {
+    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    for (let i = 0; i < 200; i++) {
+      try {
+        if (await command(port, 'PING') === 'PONG') return;
+      } catch { /* not up yet */ }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error('redis-server did not start');
+  };
+  const end = async (signal) => {
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill(signal);
+    await exited;
+  };
+  await launch();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}/0`,
+    command: (...args) => command(port, ...args),
+    stop: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
+    restart: async () => { await end('SIGTERM'); await launch(); },
+  };
+}
+
+module.exports = { redisMissing, startRedis, freePort };

@@ -1,0 +1,115 @@
+'use strict';
+// The Redis store against a real redis-server (started and stopped here).
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { Connection } = require('..');
+const { startMockOAuth, settings } = require('./helpers/mock-oauth');
+const { jsCacheKey } = require('./helpers/stores');
+const { runChild, packageRoot } = require('./helpers/child');
+const { redisMissing, startRedis, freePort } = require('./helpers/redis');
+
+const missing = redisMissing();
+if (missing && process.env.CI) {
+  // CI installs redis-server; its absence there is a broken setup, not a skip.
+  test('redis-server is installed in CI', () => assert.fail(missing));
+}
+if (missing) console.log(`# SKIPPING the Redis store tests: ${missing}`);
+const options = { skip: missing ? `Redis store tests skipped: ${missing}` : false };
+
+let mock;
+let redis;
+if (!missing) {
+  test.before(async () => {
+    mock = await startMockOAuth();
+    redis = await startRedis();
+  });
+  test.after(async () => {
+    await mock.close();
+    await redis.stop();
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('tokens go to Redis with the JS key and value and a PX TTL; a second process starts warm', options, async () => {
+  const json = { c: settings(mock.url) };
+  const script = `
+    const { Connection } = require(${packageRoot});
+    const c = new Connection(${JSON.stringify(json)}, { store: ${JSON.stringify(redis.url)} }).getConnector('c');
+    c.getAccessToken().then((t) => console.log(JSON.stringify({ t, stats: c.stats() })));`;
+  const before = mock.count;
+  const first = await runChild(script);
+  const second = await runChild(script);
+  assert.equal(first.code, 0, first.err);
+  assert.equal(second.code, 0, second.err);
+  const a = JSON.parse(first.out);
+  const b = JSON.parse(second.out);
+  assert.equal(b.t, a.t);
+  assert.equal(mock.count - before, 1);
+  assert.deepEqual([b.stats.storeHits, b.stats.tokenRequests], [1, 0]);
+  const key = jsCacheKey('c', json.c);
+  const value = JSON.parse(await redis.command('GET', key));
+  assert.deepEqual(Object.keys(value), ['access_token', 'expiry_in_seconds', 'expires_at']);
+  assert.equal(value.access_token, a.t);
+  const ttl = await redis.command('PTTL', key);
+  assert.ok(ttl > 3_500_000 && ttl <= 3_600_000, `PTTL ${ttl}`);
+});
+
+test('keyPrefix prefixes every key', options, async () => {
+  const s = settings(mock.url);
+  await new Connection({ c: s }, { store: redis.url, keyPrefix: 'myapp:' }).getConnector('c').getAccessToken();
+  assert.ok(await redis.command('GET', `myapp:${jsCacheKey('c', s)}`));
+  assert.equal(await redis.command('GET', jsCacheKey('c', s)), null);
+});
+
+test('Redis down at start: tokens still come, errors are counted, the store is used once it is up', options, async () => {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}/0`;
+  const s = settings(mock.url);
+  const connector = new Connection({ c: s }, { store: url, storeTimeoutMs: 500 }).getConnector('c');
+  assert.match(await connector.getAccessToken(), /^at-/);
+  assert.ok(connector.stats().storeErrors >= 1);
+  const late = await startRedis(port);
+  try {
+    await sleep(600); // past the first back-off
+    await connector.refreshAndPersistToken();
+    assert.ok(await late.command('GET', jsCacheKey('c', s)), 'written once Redis answered');
+    assert.equal(connector.stats().storeWrites, 1);
+  } finally {
+    await late.stop();
+  }
+});
+
+test('Redis killed mid-run: calls keep working, and writes resume after a restart', options, async () => {
+  const own = await startRedis();
+  try {
+    const s = settings(mock.url);
+    const connector = new Connection({ c: s }, { store: own.url, storeTimeoutMs: 500 }).getConnector('c');
+    await connector.getAccessToken();
+    assert.equal(connector.stats().storeWrites, 1);
+    await own.kill();
+    assert.match(await connector.refreshAndPersistToken(), /^at-/, 'refresh works with Redis gone');
+    assert.ok(connector.stats().storeErrors >= 1);
+    assert.match(await connector.getAccessToken(), /^at-/);
+    await own.restart();
+    let written = false;
+    for (let i = 0; i < 40 && !written; i++) {
+      await sleep(250);
+      await connector.refreshAndPersistToken();
+      written = (await own.command('GET', jsCacheKey('c', s))) !== null;
+    }
+    assert.ok(written, 'the reconnected store was written again');
+  } finally {
+    await own.stop();
+  }
+});
+
+test('a process using Redis exits promptly after its token', options, async () => {
+  const started = Date.now();
+  const result = await runChild(`
+    const { Connection } = require(${packageRoot});
+    new Connection(${JSON.stringify({ c: settings(mock.url) })}, { store: ${JSON.stringify(redis.url)} })
+      .getConnector('c').getAccessToken().then((t) => console.log(t));`, { timeoutMs: 10_000 });
+  assert.equal(result.code, 0, `exit code ${result.code}: ${result.err}`);
+  console.log(`# child with a Redis store exited ${Date.now() - started} ms after start`);
+});

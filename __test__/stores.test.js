@@ -1,0 +1,153 @@
+'use strict';
+// The second Connection argument: Catalyst apps, custom JS stores, options,
+// ZC_CONNECTOR_STORE, and interop with the published JS connector.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { Connection } = require('..');
+const { JsConnection } = require('../bench/js-package');
+const { startMockOAuth, settings } = require('./helpers/mock-oauth');
+const { mapStore, catalystApp, jsCacheKey, entryValue } = require('./helpers/stores');
+const { runChild, packageRoot } = require('./helpers/child');
+
+let mock;
+test.before(async () => { mock = await startMockOAuth(); });
+test.after(() => mock.close());
+
+test('a Catalyst app stores the token in its cache segment, in the JS package format', async () => {
+  const app = catalystApp();
+  const s = settings(mock.url);
+  const before = mock.count;
+  const token = await new Connection({ crm: s }, app).getConnector('crm').getAccessToken();
+  assert.equal(mock.count - before, 1);
+  const key = jsCacheKey('crm', s);
+  assert.deepEqual(app.puts.map((p) => [p.key, p.hours]), [[key, 1]]);
+  const value = JSON.parse(app.entries.get(key));
+  assert.deepEqual(Object.keys(value), ['access_token', 'expiry_in_seconds', 'expires_at']);
+  assert.equal(value.access_token, token);
+  assert.equal(value.expiry_in_seconds, 3600);
+  assert.ok(Math.abs(value.expires_at - (Date.now() + 2_700_000)) < 5_000);
+});
+
+test('a token written by the JS package is used without a token request, and the reverse', async () => {
+  const app = catalystApp();
+  const theirs = { crm: settings(mock.url) };
+  const jsToken = await new JsConnection(app, theirs).getConnector('crm').getAccessToken();
+  let before = mock.count;
+  assert.equal(await new Connection(theirs, app).getConnector('crm').getAccessToken(), jsToken);
+  assert.equal(mock.count - before, 0, 'ours read the JS package entry');
+
+  const ours = { crm: settings(mock.url) };
+  const ourToken = await new Connection(ours, app).getConnector('crm').getAccessToken();
+  before = mock.count;
+  assert.equal(await new JsConnection(app, ours).getConnector('crm').getAccessToken(), ourToken);
+  assert.equal(mock.count - before, 0, 'the JS package read our entry');
+});
+
+test('the legacy key ZC_CONN_<name> is read once and written forward', async () => {
+  const app = catalystApp();
+  const s = settings(mock.url);
+  app.entries.set('ZC_CONN_legacy', entryValue('legacy-token'));
+  const before = mock.count;
+  assert.equal(await new Connection({ legacy: s }, app).getConnector('legacy').getAccessToken(), 'legacy-token');
+  assert.equal(mock.count - before, 0);
+  assert.equal(JSON.parse(app.entries.get(jsCacheKey('legacy', s))).access_token, 'legacy-token');
+});
+
+test('Catalyst limits: TTL at most 48 hours, values over 16000 characters are not written', async () => {
+  const app = catalystApp();
+  const long = await startMockOAuth({ expiresIn: 7 * 24 * 3600 });
+  const huge = await startMockOAuth({ respond: () => ({ json: { access_token: 'x'.repeat(17000), expires_in: 3600 } }) });
+  try {
+    await new Connection({ a: settings(long.url) }, app).getConnector('a').getAccessToken();
+    assert.equal(app.puts.at(-1).hours, 48);
+    const connector = new Connection({ b: settings(huge.url) }, app).getConnector('b');
+    assert.equal((await connector.getAccessToken()).length, 17000, 'still served from memory');
+    assert.equal(app.puts.length, 1, 'the oversized entry was not written');
+    assert.equal(connector.stats().storeErrors, 1);
+  } finally {
+    await long.close();
+    await huge.close();
+  }
+});
+
+test('a custom store gets get/put with the key, the value and a TTL in seconds; sync methods work', async () => {
+  const store = mapStore();
+  const s = settings(mock.url);
+  const connector = new Connection({ c: s }, { store }).getConnector('c');
+  const token = await connector.getAccessToken();
+  const key = jsCacheKey('c', s);
+  assert.deepEqual(store.calls, [['get', key], ['get', 'ZC_CONN_c'], ['put', key, 3600]]);
+  assert.equal(JSON.parse(store.entries.get(key)).access_token, token);
+  const entry = await connector.putAccessTokenInCache();
+  assert.deepEqual(entry, { cache_name: key, cache_value: store.entries.get(key), expiry_in_hours: 1 });
+  assert.deepEqual(connector.stats(), {
+    tokenRequests: 1, tokenRequestErrors: 0, misses: 1, hits: 0, refreshes: 1,
+    storeReads: 2, storeHits: 0, storeWrites: 2, storeErrors: 0,
+  });
+});
+
+test('a store that throws, rejects or answers garbage never breaks getAccessToken', async () => {
+  const stores = {
+    throws: { get() { throw new Error('get exploded'); }, put() { throw new Error('put exploded'); } },
+    rejects: { get: async () => { throw new Error('offline'); }, put: async () => { throw new Error('offline'); } },
+    garbage: { get: async () => 42, put: async () => {} },
+    hangs: { get: () => new Promise(() => {}), put: () => new Promise(() => {}) },
+  };
+  for (const [kind, store] of Object.entries(stores)) {
+    const options = kind === 'hangs' ? { store, storeTimeoutMs: 100 } : { store };
+    const connector = new Connection({ c: settings(mock.url) }, options).getConnector('c');
+    const before = mock.count;
+    assert.match(await connector.getAccessToken(), /^at-/, kind);
+    assert.equal(mock.count - before, 1, kind);
+    assert.ok(connector.stats().storeErrors >= 1, `${kind}: counted`);
+    if (kind === 'garbage') await connector.putAccessTokenInCache(); // its put works
+    else await assert.rejects(connector.putAccessTokenInCache(), { code: 'app/STORE_UNAVAILABLE' }, kind);
+  }
+});
+
+test('bad store options throw app/INVALID_STORE from the constructor', () => {
+  for (const options of [
+    { store: 'ftp://example.com/x' },
+    { store: 'not a url' },
+    { store: 42 },
+    { store: { get() {} } },
+    { store: 'memory:', storeTimeoutMs: -1 },
+    { store: 'redis://127.0.0.1:6379/0', keyPrefix: 7 },
+  ]) {
+    assert.throws(() => new Connection({}, options), { code: 'app/INVALID_STORE' }, JSON.stringify(options));
+  }
+  assert.doesNotThrow(() => new Connection({}, {}));
+  assert.doesNotThrow(() => new Connection({}, null));
+});
+
+test('two connections on one memory: store share the entry', async () => {
+  const s = settings(mock.url);
+  // Distinct configurations (refresh_in differs) share the cache key, as in the JS package.
+  const a = new Connection({ c: s }, { store: 'memory:' }).getConnector('c');
+  const b = new Connection({ c: { ...s, refresh_in: 600 } }, { store: 'memory:' }).getConnector('c');
+  const token = await a.getAccessToken();
+  const before = mock.count;
+  assert.equal(await b.getAccessToken(), token);
+  assert.equal(mock.count - before, 0);
+});
+
+test('ZC_CONNECTOR_STORE gives the default store', async () => {
+  const file = `/tmp/zc-env-store-${process.pid}.json`;
+  const json = JSON.stringify({ c: settings(mock.url) });
+  const script = `
+    const { Connection } = require(${packageRoot});
+    const c = new Connection(${json}).getConnector('c');
+    c.getAccessToken().then((t) => console.log(t, JSON.stringify(c.stats())));`;
+  const env = { ZC_CONNECTOR_STORE: `file://${file}` };
+  test.after(() => fs.rmSync(file, { force: true }));
+  const first = await runChild(script, { env });
+  const second = await runChild(script, { env });
+  assert.equal(first.code, 0, first.err);
+  assert.equal(second.code, 0, second.err);
+  const [token1] = first.out.trim().split(' ');
+  const [token2, stats2] = second.out.trim().split(' ');
+  assert.equal(token2, token1);
+  assert.equal(JSON.parse(stats2).storeHits, 1);
+  assert.equal(JSON.parse(stats2).refreshes, 0);
+});
