@@ -45,3 +45,20 @@ test('a rejected call does not crash the process and the process still exits', a
   assert.equal(code, 0);
   assert.equal(out.trim(), 'app/NETWORK_ERROR');
 });
+
+test('a process whose custom store answers through timers gets its token and exits', async () => {
+  const mock = await startMockOAuth();
+  try {
+    const { code, out } = await runChild(`
+      const { Connection } = require(${packageRoot});
+      const entries = new Map();
+      const later = (value) => new Promise((resolve) => setTimeout(() => resolve(value), 30));
+      const store = { get: (k) => later(entries.get(k) ?? null), put: (k, v) => later(entries.set(k, v)) };
+      const c = new Connection(${JSON.stringify({ c: settings(mock.url) })}, { store }).getConnector('c');
+      c.getAccessToken().then((t) => console.log(t, c.stats().storeWrites));`);
+    assert.equal(code, 0, 'child did not exit by itself within 10 s');
+    assert.equal(out.trim(), 'at-1 1');
+  } finally {
+    await mock.close();
+  }
+});

@@ -5,6 +5,7 @@
 const { Connection } = require('..');
 const { JsConnection, fakeCatalystApp } = require('./js-package');
 const { startMockOAuth, settings } = require('../__test__/helpers/mock-oauth');
+const { storeRows } = require('./stores');
 
 const CONCURRENT = 1000;
 const WARM_OPS = Number(process.env.BENCH_OPS || 300_000);
@@ -56,6 +57,8 @@ async function main() {
   const floor = await best(WARM_OPS * 3, async () => cached);
   rows.push(['(c) reused connector, cache hit', fmt(oursHit), fmt(theirsHit), `${(theirsHit / oursHit).toFixed(1)}x faster (${(oursHit / theirsHit * 100).toFixed(0)}% of JS cost)`]);
   rows.push(['(c) floor: plain JS `async () => cachedString`', fmt(floor), '', `ours = ${(oursHit / floor).toFixed(2)}x floor`]);
+
+  rows.push(...await storeRows(mock, fmt));
 
   console.log(`\nzcatalyst-connector-rs vs zcatalyst-sdk-node ${require('zcatalyst-sdk-node/package.json').version} connector, Node ${process.version}, mock endpoint answering in 50 ms\n`);
   console.log('| measure | ours | JS package | ratio |');
