@@ -260,6 +260,14 @@ class StoreChoice {
   }
 }
 
+let defaultChoice;
+
+/** The StoreChoice of a Connection made without a store argument (shared). */
+function storeChoice(app) {
+  if (app === undefined || app === null) return (defaultChoice ??= new StoreChoice(undefined));
+  return new StoreChoice(app);
+}
+
 const kInternal = Symbol('zcatalyst-connector-rs.internal');
 
 /** One OAuth client whose access token is cached and refreshed in Rust. */
@@ -383,7 +391,7 @@ class Connection {
   constructor(propJson, app) {
     this.#json = readConnectionJson(propJson);
     this.#app = app;
-    this.#store = new StoreChoice(app);
+    this.#store = storeChoice(app);
   }
 
   get connectionJson() {

@@ -2,6 +2,10 @@
 // The Redis store against a real redis-server (started and stopped here).
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const { Connection } = require('..');
 const { startMockOAuth, settings } = require('./helpers/mock-oauth');
 const { jsCacheKey } = require('./helpers/stores');
@@ -101,6 +105,33 @@ test('Redis killed mid-run: calls keep working, and writes resume after a restar
     assert.ok(written, 'the reconnected store was written again');
   } finally {
     await own.stop();
+  }
+});
+
+test('rediss:// (TLS) works; #insecure accepts a self-signed certificate', options, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zc-redis-tls-'));
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  if (made.status !== 0) {
+    t.skip('openssl is not available to make a test certificate');
+    return;
+  }
+  const tls = await startRedis(undefined, { tls: { cert, key } });
+  try {
+    const s = settings(mock.url);
+    const verified = new Connection({ c: s }, { store: tls.tlsUrl, storeTimeoutMs: 1000 }).getConnector('c');
+    assert.match(await verified.getAccessToken(), /^at-/);
+    assert.equal(verified.stats().storeErrors, 1, 'an untrusted certificate is refused');
+    const insecure = settings(mock.url);
+    const connector = new Connection({ c: insecure }, { store: `${tls.tlsUrl}#insecure` }).getConnector('c');
+    await connector.getAccessToken();
+    assert.equal(connector.stats().storeWrites, 1);
+    assert.ok(await tls.command('GET', jsCacheKey('c', insecure)), 'written over TLS');
+  } finally {
+    await tls.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 

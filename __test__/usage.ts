@@ -1,5 +1,5 @@
 // Compiled with `tsc --noEmit` by `npm test`: proves the published typings.
-import { Connection, Connector, CatalystConnectorError, type CachedTokenEntry } from 'zcatalyst-connector-rs'
+import { Connection, Connector, CatalystConnectorError, type CachedTokenEntry, type TokenStore } from 'zcatalyst-connector-rs'
 
 async function main(): Promise<void> {
   const connection = new Connection({
@@ -22,7 +22,15 @@ async function main(): Promise<void> {
   await connector.refreshAccessToken()
   const generated: string = await connector.generateAccessToken('code')
   const name: string = fromFile.getComponentName() + connection.getComponentVersion()
-  const hits: number = connector.stats().hits
+  const hits: number = connector.stats().hits + connector.stats().storeErrors
+  const entries = new Map<string, string>()
+  const store: TokenStore = {
+    get: (key) => entries.get(key) ?? null,
+    put: async (key, value, ttlSeconds) => { entries.set(key, value); return ttlSeconds },
+  }
+  new Connection({}, { store })
+  new Connection({}, { store: 'redis://127.0.0.1:6379/0', keyPrefix: 'app:', storeTimeoutMs: 500 })
+  new Connection({}, { cache: () => ({ segment: () => ({ get: async (key: string) => ({ cache_value: key }), put: async () => null }) }) })
   try {
     connection.getConnector('missing')
   } catch (error) {

@@ -62,14 +62,19 @@ function parse(buf, at) {
 }
 
 /**
- * Starts redis-server on `port` (a free one by default). Returns
- * `{ port, url, command(...args), stop(), kill(), restart() }`.
+ * Starts redis-server on `port` (a free one by default). With `tls: { cert,
+ * key }` it also listens with TLS on `tlsPort` (`tlsUrl`). Returns
+ * `{ port, url, tlsUrl, command(...args), stop(), kill(), restart() }`.
  */
-async function startRedis(port) {
+async function startRedis(port, { tls } = {}) {
   port = port ?? await freePort();
+  const tlsPort = tls ? await freePort() : null;
+  const tlsArgs = tls
+    ? ['--tls-port', String(tlsPort), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-auth-clients', 'no']
+    : [];
   let proc;
   const launch = async () => {
-    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...tlsArgs], { stdio: 'ignore' });
     for (let i = 0; i < 200; i++) {
       try {
         if (await command(port, 'PING') === 'PONG') return;
@@ -88,6 +93,7 @@ async function startRedis(port) {
   return {
     port,
     url: `redis://127.0.0.1:${port}/0`,
+    tlsUrl: tls ? `rediss://127.0.0.1:${tlsPort}/0` : null,
     command: (...args) => command(port, ...args),
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),

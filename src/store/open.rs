@@ -1,4 +1,6 @@
-//! Stores named by URL: `redis://host:port/db`, `file:///abs/path.json`,
+//! Stores named by URL: `redis://host:port/db` (`rediss://` for TLS, verified
+//! against the system's and webpki roots; `#insecure` skips verification),
+//! `file:///abs/path.json`,
 //! `memory:`. Each distinct (URL, key prefix, timeout) is opened once per
 //! process, so every connector on one Redis shares one connection.
 
@@ -9,7 +11,7 @@ use std::time::Duration;
 use super::file::FileStore;
 use super::guard::GuardedStore;
 use super::memory::MemoryStore;
-use super::redis::{redacted_url, RedisStore};
+use super::redis::RedisStore;
 use super::TokenStore;
 use crate::engine::error::{ConnectorError, Result};
 
@@ -53,7 +55,7 @@ fn store_for(url: &str, options: &StoreOptions) -> Result<Arc<dyn TokenStore>> {
         )
     })?;
     match parsed.scheme() {
-        "redis" => RedisStore::new(&parsed, &options.key_prefix, options.timeout)
+        "redis" | "rediss" => RedisStore::new(&parsed, &options.key_prefix, options.timeout)
             .map(|s| Arc::new(s) as Arc<dyn TokenStore>)
             .map_err(|e| invalid(e.0)),
         "file" => {
@@ -61,13 +63,13 @@ fn store_for(url: &str, options: &StoreOptions) -> Result<Arc<dyn TokenStore>> {
                 .to_file_path()
                 .ok()
                 .filter(|p| p.file_name().is_some())
-                .ok_or_else(|| invalid("A file store needs an absolute file path: file:///path/tokens.json".into()))?;
+                .ok_or_else(|| {
+                    invalid(
+                        "A file store needs an absolute file path: file:///path/tokens.json".into(),
+                    )
+                })?;
             Ok(Arc::new(FileStore::new(path)))
         }
-        "rediss" => Err(invalid(format!(
-            "{}: TLS Redis (rediss://) is not supported by this build; use redis:// through a TLS tunnel",
-            redacted_url(&parsed)
-        ))),
         scheme => Err(invalid(format!(
             "Unknown store scheme '{scheme}:'; use redis://, file:// or memory:"
         ))),
@@ -110,7 +112,13 @@ mod tests {
         .unwrap();
         assert!(!redis.name().contains("hunter2"), "{}", redis.name());
         assert!(redis.can_lock());
-        for bad in ["nonsense", "ftp://x/y", "file:///", "rediss://:hunter2@h/0"] {
+        assert!(open_url("rediss://:hunter2@127.0.0.1:1/0", &StoreOptions::default()).is_ok());
+        for bad in [
+            "nonsense",
+            "ftp://x/y",
+            "file:///",
+            "redis://:hunter2@h:notaport/0",
+        ] {
             let error = open_url(bad, &StoreOptions::default()).err().unwrap();
             assert_eq!(error.code(), "app/INVALID_STORE", "{bad}");
             assert!(!error.to_string().contains("hunter2"));
