@@ -8,6 +8,7 @@ pub mod error;
 pub mod exchange;
 pub mod oauth;
 pub mod registry;
+pub mod schedule;
 pub mod slot;
 pub mod slot_store;
 pub mod stored_token;

@@ -54,8 +54,31 @@ impl OAuthClient {
         &SHARED
     }
 
+    /// The total time one request may take.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// `grant_type=refresh_token` against `refresh_url`.
     pub async fn refresh(&self, config: &ConnectorConfig) -> Result<Token> {
+        self.refresh_with_hint(config).await.0
+    }
+
+    /// `refresh`, with the `Retry-After` the endpoint sent (seconds form), if any.
+    pub async fn refresh_with_hint(
+        &self,
+        config: &ConnectorConfig,
+    ) -> (Result<Token>, Option<Duration>) {
+        let mut retry_after = None;
+        let result = self.refresh_inner(config, &mut retry_after).await;
+        (result, retry_after)
+    }
+
+    async fn refresh_inner(
+        &self,
+        config: &ConnectorConfig,
+        retry_after: &mut Option<Duration>,
+    ) -> Result<Token> {
         let refresh_token = config.refresh_token.as_deref().ok_or_else(|| {
             ConnectorError::InvalidArgument(
                 "Value provided for refresh_token is expected to be a non-empty and non-null string."
@@ -69,7 +92,7 @@ impl OAuthClient {
             ("client_secret", config.client_secret.as_str()),
             ("refresh_token", refresh_token),
         ];
-        let (status, body) = self.post_form(url, &form).await?;
+        let (status, body) = self.post_form(url, &form, retry_after).await?;
         parse_token_response(status, &body, Grant::Refresh, config.refresh_in, now_ms())
     }
 
@@ -97,7 +120,7 @@ impl OAuthClient {
             ("redirect_uri", redirect),
             ("redirect_url", redirect),
         ];
-        let (status, body) = self.post_form(url, &form).await?;
+        let (status, body) = self.post_form(url, &form, &mut None).await?;
         parse_token_response(
             status,
             &body,
@@ -107,7 +130,12 @@ impl OAuthClient {
         )
     }
 
-    async fn post_form(&self, url: Url, form: &[(&str, &str)]) -> Result<(u16, Vec<u8>)> {
+    async fn post_form(
+        &self,
+        url: Url,
+        form: &[(&str, &str)],
+        retry_after: &mut Option<Duration>,
+    ) -> Result<(u16, Vec<u8>)> {
         let host = match (url.host_str(), url.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
             (Some(h), None) => h.to_owned(),
@@ -123,6 +151,12 @@ impl OAuthClient {
             .await
             .map_err(fail)?;
         let status = response.status().as_u16();
+        *retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(fail)? {
             if body.len() + chunk.len() > MAX_BODY_BYTES {

@@ -18,7 +18,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 
-use super::{StoreError, StoreFuture, TokenStore};
+use super::{entry_expires_at, StoreError, StoreFuture, StoreLock, TokenStore};
 use crate::engine::token::now_ms;
 
 /// The `format` field that marks a file as ours.
@@ -176,17 +176,25 @@ fn write(paths: &Paths, contents: &Contents) -> Result<(), StoreError> {
     })
 }
 
-/// Applies `change` to the file's entries under the lock, dropping expired ones.
-fn update(
+/// Applies `change` to the file's entries under the lock, dropping expired
+/// ones; the file is rewritten only when `change` says it changed something.
+fn update<R>(
     paths: &Paths,
-    change: impl FnOnce(&mut BTreeMap<String, Entry>),
-) -> Result<(), StoreError> {
+    change: impl FnOnce(&mut BTreeMap<String, Entry>) -> (bool, R),
+) -> Result<R, StoreError> {
     let _lock = FileLock::take(paths)?;
     let mut contents = read(paths)?;
     let now = now_ms();
     contents.entries.retain(|_, entry| entry.expires_at > now);
-    change(&mut contents.entries);
-    write(paths, &contents)
+    let (changed, result) = change(&mut contents.entries);
+    if changed {
+        write(paths, &contents)?;
+    }
+    Ok(result)
+}
+
+fn deadline(ttl: Duration) -> i64 {
+    now_ms().saturating_add(ttl.as_millis().min(i64::MAX as u128) as i64)
 }
 
 impl TokenStore for FileStore {
@@ -208,19 +216,86 @@ impl TokenStore for FileStore {
 
     fn put<'a>(&'a self, key: &'a str, value: &'a str, ttl: Duration) -> StoreFuture<'a, ()> {
         let (key, value) = (key.to_owned(), value.to_owned());
-        let expires_at = now_ms().saturating_add(ttl.as_millis().min(i64::MAX as u128) as i64);
+        let expires_at = deadline(ttl);
         self.run(move |paths| {
             update(paths, |entries| {
                 entries.insert(key, Entry { value, expires_at });
+                (true, ())
+            })
+        })
+    }
+
+    fn put_if_newer<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        token_expires_at: i64,
+        ttl: Duration,
+    ) -> StoreFuture<'a, bool> {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        let expires_at = deadline(ttl);
+        self.run(move |paths| {
+            update(paths, |entries| {
+                let newer_kept = entries
+                    .get(&key)
+                    .and_then(|entry| entry_expires_at(&entry.value))
+                    .is_some_and(|kept| kept > token_expires_at);
+                if !newer_kept {
+                    entries.insert(key, Entry { value, expires_at });
+                }
+                (!newer_kept, !newer_kept)
             })
         })
     }
 
     fn delete<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
         let key = key.to_owned();
+        self.run(move |paths| update(paths, |entries| (entries.remove(&key).is_some(), ())))
+    }
+
+    fn lock(&self) -> Option<&dyn StoreLock> {
+        Some(self)
+    }
+}
+
+/// Locks are entries whose value is the owner's token, so they expire like
+/// any entry; the `flock` around every update makes take and release atomic
+/// for the processes of the machine.
+impl StoreLock for FileStore {
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        ttl: Duration,
+    ) -> StoreFuture<'a, bool> {
+        let (key, owner) = (key.to_owned(), owner.to_owned());
+        let expires_at = deadline(ttl);
         self.run(move |paths| {
             update(paths, |entries| {
-                entries.remove(&key);
+                if entries.contains_key(&key) {
+                    return (false, false);
+                }
+                entries.insert(
+                    key,
+                    Entry {
+                        value: owner,
+                        expires_at,
+                    },
+                );
+                (true, true)
+            })
+        })
+    }
+
+    fn unlock<'a>(&'a self, key: &'a str, owner: &'a str) -> StoreFuture<'a, ()> {
+        let (key, owner) = (key.to_owned(), owner.to_owned());
+        self.run(move |paths| {
+            update(paths, |entries| {
+                let mine = entries.get(&key).is_some_and(|e| e.value == owner);
+                if mine {
+                    entries.remove(&key);
+                }
+                (mine, ())
             })
         })
     }
@@ -265,6 +340,30 @@ mod tests {
         assert!(error.0.contains("not a token file"), "{error}");
         assert!(store.put("k", "v", Duration::from_secs(5)).await.is_err());
         assert_eq!(fs::read_to_string(&path).unwrap(), "not json at all");
+    }
+
+    #[tokio::test]
+    async fn locks_have_one_owner_and_writes_keep_the_newer_token() {
+        let path = temp_path("lock");
+        let (a, b) = (FileStore::new(path.clone()), FileStore::new(path));
+        let ttl = Duration::from_secs(60);
+        assert!(a.try_lock("L", "owner-a", ttl).await.unwrap());
+        assert!(!b.try_lock("L", "owner-b", ttl).await.unwrap());
+        b.unlock("L", "owner-b").await.unwrap(); // not b's: no effect
+        assert!(!b.try_lock("L", "owner-b", ttl).await.unwrap());
+        a.unlock("L", "owner-a").await.unwrap();
+        assert!(b.try_lock("L", "owner-b", ttl).await.unwrap());
+        assert!(a.try_lock("E", "x", Duration::ZERO).await.unwrap());
+        assert!(
+            b.try_lock("E", "y", ttl).await.unwrap(),
+            "an expired lock is free"
+        );
+
+        let entry = |at: i64| format!(r#"{{"access_token":"t{at}","expires_at":{at}}}"#);
+        assert!(a.put_if_newer("k", &entry(200), 200, ttl).await.unwrap());
+        assert!(!b.put_if_newer("k", &entry(100), 100, ttl).await.unwrap());
+        assert_eq!(a.get("k").await.unwrap(), Some(entry(200)));
+        assert!(b.put_if_newer("k", &entry(300), 300, ttl).await.unwrap());
     }
 
     #[tokio::test]

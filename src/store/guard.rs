@@ -131,6 +131,20 @@ impl GuardedStore {
             .await
     }
 
+    /// Stores `value` unless the entry under `key` expires after `expires_at`.
+    pub async fn put_if_newer(
+        &self,
+        key: &str,
+        value: &str,
+        expires_at: i64,
+        ttl: Duration,
+    ) -> Result<bool, StoreFailure> {
+        self.run("put", || {
+            self.store.put_if_newer(key, value, expires_at, ttl)
+        })
+        .await
+    }
+
     /// Removes `key`.
     pub async fn delete(&self, key: &str) -> Result<(), StoreFailure> {
         self.run("delete", || self.store.delete(key)).await

@@ -46,6 +46,27 @@ pub trait TokenStore: Send + Sync {
     /// Stores `value` under `key` for `ttl`.
     fn put<'a>(&'a self, key: &'a str, value: &'a str, ttl: Duration) -> StoreFuture<'a, ()>;
 
+    /// Stores `value` (whose entry expires at `expires_at`, epoch ms) unless the
+    /// entry under `key` expires later: a write never replaces a newer token
+    /// with an older one. `Ok(false)` when a newer entry was kept. The default
+    /// reads then writes; stores that can do it atomically override it.
+    fn put_if_newer<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        expires_at: i64,
+        ttl: Duration,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let current = self.get(key).await?;
+            if current.as_deref().and_then(entry_expires_at) > Some(expires_at) {
+                return Ok(false);
+            }
+            self.put(key, value, ttl).await?;
+            Ok(true)
+        })
+    }
+
     /// Removes `key` (absent keys are not an error).
     fn delete<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()>;
 
@@ -54,6 +75,15 @@ pub trait TokenStore: Send + Sync {
     fn lock(&self) -> Option<&dyn StoreLock> {
         None
     }
+}
+
+/// The `expires_at` of a stored token entry (`None` for anything else).
+pub fn entry_expires_at(value: &str) -> Option<i64> {
+    let entry: serde_json::Value = serde_json::from_str(value).ok()?;
+    let expires_at = entry.get("expires_at")?;
+    expires_at
+        .as_i64()
+        .or_else(|| expires_at.as_f64().map(|f| f as i64))
 }
 
 /// A lock shared by every process using the store: taken with an owner token

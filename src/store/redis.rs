@@ -16,6 +16,20 @@ use super::{StoreError, StoreFuture, StoreLock, TokenStore};
 const UNLOCK_SCRIPT: &str =
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
+/// Sets KEYS[1] to ARGV[1] with PX ARGV[3] unless it holds an entry whose
+/// `expires_at` is later than ARGV[2]; returns 1 when written.
+const PUT_IF_NEWER_SCRIPT: &str = r#"
+local current = redis.call('get', KEYS[1])
+if current then
+  local ok, entry = pcall(cjson.decode, current)
+  if ok and type(entry) == 'table' and tonumber(entry.expires_at) and tonumber(entry.expires_at) > tonumber(ARGV[2]) then
+    return 0
+  end
+end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1
+"#;
+
 /// A Redis server reached through one reconnecting connection.
 pub struct RedisStore {
     client: redis::Client,
@@ -115,6 +129,28 @@ impl TokenStore for RedisStore {
                 .arg(millis(ttl))
                 .to_owned();
             self.query::<()>("SET failed", &command).await
+        }
+        .boxed()
+    }
+
+    fn put_if_newer<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        expires_at: i64,
+        ttl: Duration,
+    ) -> StoreFuture<'a, bool> {
+        async move {
+            let mut connection = self.connection().await?;
+            redis::Script::new(PUT_IF_NEWER_SCRIPT)
+                .key(self.key(key))
+                .arg(value)
+                .arg(expires_at)
+                .arg(millis(ttl))
+                .invoke_async::<i64>(&mut connection)
+                .await
+                .map(|written| written == 1)
+                .map_err(|e| self.error("SET (if newer) failed", e))
         }
         .boxed()
     }
