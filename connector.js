@@ -224,6 +224,12 @@ class StoreChoice {
   #handle;
 
   constructor(app) {
+    /** Whether tokens are refreshed in the background before they expire. */
+    this.refreshAhead = true;
+    if (app !== null && typeof app === 'object' && app.refreshAhead !== undefined) {
+      if (typeof app.refreshAhead !== 'boolean') throw invalidStore('refreshAhead must be true or false');
+      this.refreshAhead = app.refreshAhead;
+    }
     if (app === null || app === undefined || typeof app !== 'object') {
       this.#handle = envDefaultStore();
       return;
@@ -344,22 +350,22 @@ class Connector {
         return Promise.resolve(token);
       }
     }
-    return native.getToken(handle, this.#store.handle);
+    return native.getToken(handle, this.#store.handle, this.#store.refreshAhead);
   }
 
   async generateAccessToken(code) {
-    const exchanged = await native.exchangeCode(this.#handle, typeof code === 'string' ? code : '', this.#store.handle);
+    const exchanged = await native.exchangeCode(this.#handle, typeof code === 'string' ? code : '', this.#store.handle, this.#store.refreshAhead);
     this.#settings = { ...this.#settings, refresh_token: exchanged.refreshToken };
     this.#handle = exchanged.handle;
     return exchanged.accessToken;
   }
 
   async refreshAccessToken() {
-    await native.refreshToken(this.#handle, this.#store.handle);
+    await native.refreshToken(this.#handle, this.#store.handle, this.#store.refreshAhead);
   }
 
   async refreshAndPersistToken() {
-    return native.refreshToken(this.#handle, this.#store.handle);
+    return native.refreshToken(this.#handle, this.#store.handle, this.#store.refreshAhead);
   }
 
   async putAccessTokenInCache() {

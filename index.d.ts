@@ -49,6 +49,12 @@ export interface ConnectorCounters {
   storeWrites: number
   /** Store operations that failed or timed out (the connector carried on from memory). */
   storeErrors: number
+  /** Refreshes that found another process's fleet lock taken and waited for its token. */
+  lockWaits: number
+  /** Waits that ended with this process taking the lock over (the owner died or failed). */
+  lockTakeovers: number
+  /** Refreshes made ahead of expiry, in the background. */
+  backgroundRefreshes: number
 }
 
 /** A key-value store you implement; methods may return values or Promises. */
@@ -69,6 +75,8 @@ export interface StoreOptions {
   keyPrefix?: string
   /** Bound on each store operation; default 2000. */
   storeTimeoutMs?: number
+  /** Refresh tokens in the background before they expire (default true). */
+  refreshAhead?: boolean
 }
 
 /** A Catalyst SDK app (`catalyst.initialize(req)`): tokens go to its default cache segment. */
@@ -192,10 +200,16 @@ export interface ConnectorStats {
   storeWrites: number
   /** Store operations that failed or timed out. */
   storeErrors: number
+  /** Refreshes that waited for another process's fleet lock. */
+  lockWaits: number
+  /** Waits that ended with this process taking the lock over. */
+  lockTakeovers: number
+  /** Refreshes made ahead of expiry, in the background. */
+  backgroundRefreshes: number
 }
 
 /** Exchanges an authorization code; the new refresh token gets its own slot. */
-export declare function exchangeCode(handle: number, code: string, store: ExternalObject<unknown>): Promise<Exchanged>
+export declare function exchangeCode(handle: number, code: string, store: ExternalObject<unknown>, refreshAhead: boolean): Promise<Exchanged>
 
 /** The outcome of a code exchange, for `connector.js`. */
 export interface Exchanged {
@@ -211,7 +225,7 @@ export interface Exchanged {
  * A fresh token: cached, read from `store`, or from the one refresh all
  * concurrent callers share.
  */
-export declare function getToken(handle: number, store: ExternalObject<unknown>): Promise<string>
+export declare function getToken(handle: number, store: ExternalObject<unknown>, refreshAhead: boolean): Promise<string>
 
 /** A store whose operations are the JS function `call(op, key, value, ttlSeconds)`. */
 export declare function jsStore(name: string, call: (op: string, key: string, value: string, ttlSeconds: number) => Promise<string | null>, timeoutMs?: number): ExternalObject<unknown>
@@ -237,7 +251,7 @@ export declare function persistToken(handle: number, store: ExternalObject<unkno
  * A new token from the provider (joining a refresh already in flight),
  * written to `store`.
  */
-export declare function refreshToken(handle: number, store: ExternalObject<unknown>): Promise<string>
+export declare function refreshToken(handle: number, store: ExternalObject<unknown>, refreshAhead: boolean): Promise<string>
 
 /**
  * Registers the JS class that errors are instances of. Called once by

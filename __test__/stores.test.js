@@ -84,6 +84,7 @@ test('a custom store gets get/put with the key, the value and a TTL in seconds; 
   assert.deepEqual(connector.stats(), {
     tokenRequests: 1, tokenRequestErrors: 0, misses: 1, hits: 0, refreshes: 1,
     storeReads: 2, storeHits: 0, storeWrites: 2, storeErrors: 0,
+    lockWaits: 0, lockTakeovers: 0, backgroundRefreshes: 0,
   });
 });
 

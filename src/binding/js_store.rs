@@ -90,6 +90,20 @@ impl TokenStore for JsStore {
             .boxed()
     }
 
+    /// A JS store cannot compare and set: the last write wins (reading first
+    /// would double the calls to a remote cache on every refresh).
+    fn put_if_newer<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        _expires_at: i64,
+        ttl: Duration,
+    ) -> StoreFuture<'a, bool> {
+        self.invoke("put", key, value, ttl)
+            .map(|r| r.map(|_| true))
+            .boxed()
+    }
+
     fn delete<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
         self.invoke("delete", key, "", Duration::ZERO)
             .map(|r| r.map(drop))

@@ -49,6 +49,12 @@ export interface ConnectorCounters {
   storeWrites: number
   /** Store operations that failed or timed out (the connector carried on from memory). */
   storeErrors: number
+  /** Refreshes that found another process's fleet lock taken and waited for its token. */
+  lockWaits: number
+  /** Waits that ended with this process taking the lock over (the owner died or failed). */
+  lockTakeovers: number
+  /** Refreshes made ahead of expiry, in the background. */
+  backgroundRefreshes: number
 }
 
 /** A key-value store you implement; methods may return values or Promises. */
@@ -69,6 +75,8 @@ export interface StoreOptions {
   keyPrefix?: string
   /** Bound on each store operation; default 2000. */
   storeTimeoutMs?: number
+  /** Refresh tokens in the background before they expire (default true). */
+  refreshAhead?: boolean
 }
 
 /** A Catalyst SDK app (`catalyst.initialize(req)`): tokens go to its default cache segment. */

@@ -63,8 +63,10 @@ pub fn get_token<'e>(
     env: &'e Env,
     handle: u32,
     #[napi(ts_arg_type = "ExternalObject<unknown>")] store: &StoreHandle,
+    refresh_ahead: bool,
 ) -> Result<PromiseRaw<'e, String>> {
     let (slot, store) = (slot(env, handle)?, (**store).clone());
+    slot.set_caller_options(&store, refresh_ahead);
     token_promise(env, async move { slot.get(store).await })
 }
 
@@ -75,8 +77,10 @@ pub fn refresh_token<'e>(
     env: &'e Env,
     handle: u32,
     #[napi(ts_arg_type = "ExternalObject<unknown>")] store: &StoreHandle,
+    refresh_ahead: bool,
 ) -> Result<PromiseRaw<'e, String>> {
     let (slot, store) = (slot(env, handle)?, (**store).clone());
+    slot.set_caller_options(&store, refresh_ahead);
     token_promise(env, async move { slot.refresh(store).await })
 }
 
@@ -98,10 +102,11 @@ pub fn exchange<'e>(
     handle: u32,
     code: String,
     #[napi(ts_arg_type = "ExternalObject<unknown>")] store: &StoreHandle,
+    refresh_ahead: bool,
 ) -> Result<PromiseRaw<'e, Exchanged>> {
     let (config, store) = (slot(env, handle)?.config().clone(), (**store).clone());
     env.spawn_future_with_callback(
-        async move { Ok(exchange_code(&config, &code, store).await) },
+        async move { Ok(exchange_code(&config, &code, store, refresh_ahead).await) },
         |env, result| match result {
             Ok((handle, token)) => Ok(Exchanged {
                 handle,
@@ -196,6 +201,12 @@ pub struct ConnectorStats {
     pub store_writes: f64,
     /// Store operations that failed or timed out.
     pub store_errors: f64,
+    /// Refreshes that waited for another process's fleet lock.
+    pub lock_waits: f64,
+    /// Waits that ended with this process taking the lock over.
+    pub lock_takeovers: f64,
+    /// Refreshes made ahead of expiry, in the background.
+    pub background_refreshes: f64,
 }
 
 /// Counters of the slot behind `handle`.
@@ -212,6 +223,9 @@ pub fn slot_stats(env: Env, handle: u32) -> Result<ConnectorStats> {
         store_hits: stats.store_hits as f64,
         store_writes: stats.store_writes as f64,
         store_errors: stats.store_errors as f64,
+        lock_waits: stats.lock_waits as f64,
+        lock_takeovers: stats.lock_takeovers as f64,
+        background_refreshes: stats.background_refreshes as f64,
     })
 }
 

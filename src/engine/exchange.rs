@@ -12,11 +12,13 @@ use super::token::Token;
 /// Exchanges `code` at `config.auth_url`. The returned refresh token replaces
 /// the configured one: the token is published in the slot of the updated
 /// configuration, whose handle is returned with the token, and written to
-/// `store` (a store failure is counted, not reported: the exchange succeeded).
+/// `store` (a store failure is counted, not reported: the exchange succeeded),
+/// which background refreshes of that slot then use.
 pub async fn exchange_code(
     config: &ConnectorConfig,
     code: &str,
     store: StoreRef,
+    refresh_ahead: bool,
 ) -> Result<(SlotId, Arc<Token>)> {
     let result = OAuthClient::shared().exchange_code(config, code).await;
     if let Some(slot) = registry::find(config) {
@@ -26,6 +28,7 @@ pub async fn exchange_code(
     let mut updated = config.clone();
     updated.refresh_token = token.refresh_token.clone();
     let (id, slot) = registry::open(updated);
+    slot.set_caller_options(&store, refresh_ahead);
     slot.publish(token.clone());
     if let Some(store) = store {
         let _ = slot.save(&store, &token).await;

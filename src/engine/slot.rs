@@ -1,15 +1,17 @@
 //! A slot holds one configuration's cached token and makes concurrent misses
-//! share one refresh (single-flight).
+//! share one refresh (single-flight). How a refresh reaches a token (store,
+//! fleet lock, provider) is in `fleet`; refreshing before expiry is in
+//! `refresh_ahead`.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use futures::future::{BoxFuture, FutureExt, Shared};
 
 use super::cache_key::cache_key;
 use super::config::ConnectorConfig;
 use super::error::{ConnectorError, Result};
-use super::oauth::OAuthClient;
 use super::token::{now_ms, Token};
 use crate::store::guard::GuardedStore;
 
@@ -17,6 +19,22 @@ use crate::store::guard::GuardedStore;
 pub type StoreRef = Option<Arc<GuardedStore>>;
 
 type Refresh = Shared<BoxFuture<'static, Result<Arc<Token>>>>;
+
+/// The hot path reads the kernel's coarse clock, which may lag by a few
+/// milliseconds; it stops serving a token this much before its `expires_at`
+/// so no token is ever served late.
+const COARSE_CLOCK_SLACK_MS: i64 = 10;
+
+/// Why a refresh runs, which decides what a token found in the store must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// A caller found no fresh token: any fresh stored token will do.
+    Miss,
+    /// Ahead of expiry, in the background: only a token newer than ours.
+    Ahead,
+    /// The user asked for a new token: go to the provider.
+    Forced,
+}
 
 #[derive(Default)]
 struct State {
@@ -47,6 +65,13 @@ pub struct SlotStats {
     pub store_writes: u64,
     /// Store operations that failed or timed out.
     pub store_errors: u64,
+    /// Refreshes that found another process's fleet lock taken and waited.
+    pub lock_waits: u64,
+    /// Waits that ended with this process taking the lock over (the owner
+    /// died or failed).
+    pub lock_takeovers: u64,
+    /// Refreshes made ahead of expiry, in the background.
+    pub background_refreshes: u64,
 }
 
 /// One configuration's token, shared by every connector with that configuration.
@@ -63,6 +88,18 @@ pub struct Slot {
     hits: AtomicU64,
     /// Whether the legacy key `ZC_CONN_<name>` was already read.
     pub(super) legacy_read: AtomicBool,
+    /// The store held an entry this slot cannot use; the next write replaces
+    /// it even if it claims a later expiry.
+    pub(super) replace_unusable: AtomicBool,
+    /// Whether to refresh ahead of expiry (the last caller's choice).
+    pub(super) refresh_ahead: AtomicBool,
+    /// The store the last caller used, for background refreshes.
+    pub(super) background_store: Mutex<StoreRef>,
+    /// `uses()` when the current token was installed: unchanged at refresh
+    /// time means nobody asked for this token, and refreshing stops.
+    pub(super) uses_at_install: AtomicU64,
+    /// The `Retry-After` of the last failed refresh, if the endpoint sent one.
+    pub(super) retry_after: Mutex<Option<Duration>>,
 }
 
 impl Slot {
@@ -77,6 +114,11 @@ impl Slot {
             fresh_until: AtomicI64::new(i64::MIN),
             hits: AtomicU64::new(0),
             legacy_read: AtomicBool::new(false),
+            replace_unusable: AtomicBool::new(false),
+            refresh_ahead: AtomicBool::new(true),
+            background_store: Mutex::new(None),
+            uses_at_install: AtomicU64::new(0),
+            retry_after: Mutex::new(None),
         }
     }
 
@@ -97,6 +139,27 @@ impl Slot {
 
     pub(super) fn count(&self, f: impl FnOnce(&mut SlotStats)) {
         f(&mut self.stats.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// Calls so far, answered from memory or not.
+    pub(super) fn uses(&self) -> u64 {
+        let misses = self.stats.lock().unwrap_or_else(|p| p.into_inner()).misses;
+        self.hits.load(Ordering::Relaxed) + misses
+    }
+
+    /// The current generation (0: none).
+    pub(super) fn generation(&self) -> u32 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Remembers how the latest caller wants background refreshes done: through
+    /// `store`, and at all only when `refresh_ahead`.
+    pub fn set_caller_options(&self, store: &StoreRef, refresh_ahead: bool) {
+        self.refresh_ahead.store(refresh_ahead, Ordering::Relaxed);
+        *self
+            .background_store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = store.clone();
     }
 
     /// A snapshot of the counters.
@@ -123,14 +186,19 @@ impl Slot {
         }
     }
 
-    /// Records `token` (or none) as the current one; the caller holds the lock.
-    fn install(&self, state: &mut State, token: Option<Arc<Token>>) {
+    /// Records `token` (or none) as the current one; the caller holds the
+    /// lock. Returns the new generation.
+    fn install(&self, state: &mut State, token: Option<Arc<Token>>) -> u32 {
         let generation = next_generation(self.generation.load(Ordering::Acquire));
-        let fresh_until = token.as_ref().map_or(i64::MIN, |t| t.expires_at);
+        let fresh_until = token.as_ref().map_or(i64::MIN, |t| {
+            t.expires_at.saturating_sub(COARSE_CLOCK_SLACK_MS)
+        });
+        self.uses_at_install.store(self.uses(), Ordering::Relaxed);
         state.token = token;
         self.generation.store(0, Ordering::Release);
         self.fresh_until.store(fresh_until, Ordering::Release);
         self.generation.store(generation, Ordering::Release);
+        generation
     }
 
     /// The access token if `generation` is still the current one.
@@ -146,10 +214,14 @@ impl Slot {
         self.state().token.clone()
     }
 
-    /// Makes `token` the slot's token.
-    pub fn publish(&self, token: Arc<Token>) {
-        let mut state = self.state();
-        self.install(&mut state, Some(token));
+    /// Makes `token` the slot's token and, when refresh-ahead is on and a
+    /// runtime is at hand, schedules its refresh before expiry.
+    pub fn publish(self: &Arc<Self>, token: Arc<Token>) {
+        let generation = {
+            let mut state = self.state();
+            self.install(&mut state, Some(token.clone()))
+        };
+        self.schedule_ahead(&token, generation);
     }
 
     /// Forgets the cached token.
@@ -167,7 +239,7 @@ impl Slot {
             if let Some(token) = state.token.as_ref().filter(|t| t.is_fresh(now_ms())) {
                 return Ok(token.clone());
             }
-            self.join_or_start(&mut state, store, true)
+            self.join_or_start(&mut state, store, Mode::Miss)
         };
         self.count(|s| s.misses += 1);
         refresh.await
@@ -177,16 +249,16 @@ impl Slot {
     /// to `store`; joins a refresh already in flight rather than starting a
     /// second one.
     pub async fn refresh(self: &Arc<Self>, store: StoreRef) -> Result<Arc<Token>> {
-        let refresh = self.join_or_start(&mut self.state(), store, false);
+        let refresh = self.join_or_start(&mut self.state(), store, Mode::Forced);
         refresh.await
     }
 
-    fn join_or_start(
-        self: &Arc<Self>,
-        state: &mut State,
-        store: StoreRef,
-        read_store: bool,
-    ) -> Refresh {
+    /// The refresh in flight, or a new one started in `mode`.
+    pub(super) fn join_or_start_now(self: &Arc<Self>, store: StoreRef, mode: Mode) -> Refresh {
+        self.join_or_start(&mut self.state(), store, mode)
+    }
+
+    fn join_or_start(self: &Arc<Self>, state: &mut State, store: StoreRef, mode: Mode) -> Refresh {
         if let Some((_, refresh)) = &state.inflight {
             return refresh.clone();
         }
@@ -196,7 +268,7 @@ impl Slot {
         // The refresh runs as its own task so it completes (and publishes) even if
         // every caller stops waiting.
         let task = tokio::spawn(async move {
-            let result = slot.obtain(store.as_deref(), read_store).await;
+            let result = slot.obtain(store.as_deref(), mode).await;
             slot.finish_refresh(id);
             result
         });
@@ -212,30 +284,6 @@ impl Slot {
         .shared();
         state.inflight = Some((id, refresh.clone()));
         refresh
-    }
-
-    /// The store's token if it holds a usable one, else a refreshed token
-    /// (published, then written to the store).
-    async fn obtain(&self, store: Option<&GuardedStore>, read_store: bool) -> Result<Arc<Token>> {
-        if let (Some(store), true) = (store, read_store) {
-            if let Some(token) = self.load(store).await? {
-                let token = Arc::new(token);
-                self.publish(token.clone());
-                return Ok(token);
-            }
-        }
-        let result = OAuthClient::shared()
-            .refresh(&self.config)
-            .await
-            .map(Arc::new);
-        self.count_token_request(result.is_ok());
-        self.count(|s| s.refreshes += 1);
-        let token = result?;
-        self.publish(token.clone());
-        if let Some(store) = store {
-            let _ = self.save(store, &token).await;
-        }
-        Ok(token)
     }
 
     fn finish_refresh(&self, id: u64) {

@@ -34,12 +34,13 @@ impl Slot {
         }
     }
 
-    /// The token under `key`: `Ok(None)` when the store answered without a
-    /// usable one, `Err(())` when it did not answer.
+    /// The token under `key` if it expires after `floor`: `Ok(None)` when the
+    /// store answered without such a token, `Err(())` when it did not answer.
     async fn read(
         &self,
         store: &GuardedStore,
         key: &str,
+        floor: i64,
     ) -> Result<std::result::Result<Option<Token>, ()>> {
         let result = store.get(key).await;
         if !matches!(result, Err(StoreFailure::Skipped)) {
@@ -47,17 +48,25 @@ impl Slot {
         }
         self.count_failure(&result);
         match result {
-            Ok(Some(value)) => Ok(Ok(decode_async(value, self.secret(), now_ms()).await?)),
+            Ok(Some(value)) => {
+                let decoded = decode_async(value, self.secret(), now_ms()).await?;
+                if decoded.is_none() {
+                    // Garbage, expired, or sealed under another key: the next
+                    // write replaces it whatever its expiry says.
+                    self.replace_unusable.store(true, Ordering::Relaxed);
+                }
+                Ok(Ok(decoded.filter(|token| token.expires_at > floor)))
+            }
             Ok(None) => Ok(Ok(None)),
             Err(_) => Ok(Err(())),
         }
     }
 
-    /// A usable token from `store`, from the current key or (once per slot,
-    /// after the store answered that the current key is empty) the legacy key,
-    /// which is then written forward under the current key.
-    pub(super) async fn load(&self, store: &GuardedStore) -> Result<Option<Token>> {
-        match self.read(store, self.cache_key()).await? {
+    /// A usable token from `store` that expires after `floor`, from the
+    /// current key or (once per slot, after the store answered that the current
+    /// key holds none) the legacy key, which is then written forward.
+    pub(super) async fn load(&self, store: &GuardedStore, floor: i64) -> Result<Option<Token>> {
+        match self.read(store, self.cache_key(), floor).await? {
             Ok(Some(token)) => {
                 self.count(|s| s.store_hits += 1);
                 return Ok(Some(token));
@@ -69,7 +78,7 @@ impl Slot {
             return Ok(None);
         }
         let legacy = self
-            .read(store, &legacy_cache_key(&self.config().name))
+            .read(store, &legacy_cache_key(&self.config().name), floor)
             .await?
             .unwrap_or(None);
         if let Some(token) = &legacy {
@@ -79,7 +88,8 @@ impl Slot {
         Ok(legacy)
     }
 
-    /// Writes `token` under the slot's key (skipped while the store backs off).
+    /// Writes `token` under the slot's key unless the store holds a newer token
+    /// (skipped while the store backs off).
     pub async fn save(
         &self,
         store: &GuardedStore,
@@ -95,16 +105,20 @@ impl Slot {
         explicit: bool,
     ) -> std::result::Result<WrittenEntry, StoreFailure> {
         let entry = self.entry(token).await;
-        let result = if explicit {
-            store.put_now(&entry.key, &entry.value, ttl(token)).await
-        } else {
-            store.put(&entry.key, &entry.value, ttl(token)).await
-        };
+        let result = store
+            .put_if_newer(
+                &entry.key,
+                &entry.value,
+                token.expires_at,
+                ttl(token),
+                explicit,
+            )
+            .await;
         self.count_failure(&result);
-        if result.is_ok() {
+        if result == Ok(true) {
             self.count(|s| s.store_writes += 1);
         }
-        result.map(|()| entry)
+        result.map(|_| entry)
     }
 
     async fn entry(&self, token: &Token) -> WrittenEntry {

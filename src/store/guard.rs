@@ -125,24 +125,26 @@ impl GuardedStore {
         self.run("put", || self.store.put(key, value, ttl)).await
     }
 
-    /// `put` even during a back-off: for writes a user asked for explicitly.
-    pub async fn put_now(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreFailure> {
-        self.run_unless_backing_off(false, "put", || self.store.put(key, value, ttl))
-            .await
-    }
-
-    /// Stores `value` unless the entry under `key` expires after `expires_at`.
+    /// Stores `value` unless the entry under `key` expires after `expires_at`
+    /// (`Ok(false)`). An `explicit` write (one a user asked for) is tried even
+    /// during a back-off.
     pub async fn put_if_newer(
         &self,
         key: &str,
         value: &str,
         expires_at: i64,
         ttl: Duration,
+        explicit: bool,
     ) -> Result<bool, StoreFailure> {
-        self.run("put", || {
+        self.run_unless_backing_off(!explicit, "put", || {
             self.store.put_if_newer(key, value, expires_at, ttl)
         })
         .await
+    }
+
+    /// The bound on each operation.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// Removes `key`.

@@ -10,6 +10,17 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use zcatalyst_connector_rs::engine::config::ConnectorConfig;
 
+/// One scripted answer of `scripted_server`.
+#[derive(Clone)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body.
+    pub body: &'static str,
+    /// A `Retry-After` header, in seconds.
+    pub retry_after: Option<u32>,
+}
+
 /// A one-route HTTP server on 127.0.0.1 answering every request with `body`
 /// after `delay`, counting requests.
 pub async fn token_server(
@@ -17,6 +28,18 @@ pub async fn token_server(
     body: &'static str,
     delay: Duration,
 ) -> (String, Arc<AtomicUsize>) {
+    let reply = Reply {
+        status,
+        body,
+        retry_after: None,
+    };
+    scripted_server(vec![reply], delay).await
+}
+
+/// A server answering request `n` (0-based) with `script[n]`, or the last
+/// reply once the script runs out.
+pub async fn scripted_server(script: Vec<Reply>, delay: Duration) -> (String, Arc<AtomicUsize>) {
+    let script = Arc::new(script);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/oauth/v2/token", listener.local_addr().unwrap());
     let count = Arc::new(AtomicUsize::new(0));
@@ -27,6 +50,7 @@ pub async fn token_server(
                 return;
             };
             let counter = counter.clone();
+            let script = script.clone();
             tokio::spawn(async move {
                 let mut buf = vec![0u8; 8192];
                 let mut read = 0;
@@ -52,11 +76,18 @@ pub async fn token_server(
                         }
                     }
                 }
-                counter.fetch_add(1, Ordering::SeqCst);
+                let n = counter.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(delay).await;
+                let reply = script[n.min(script.len() - 1)].clone();
+                let retry_after = reply
+                    .retry_after
+                    .map(|s| format!("retry-after: {s}\r\n"))
+                    .unwrap_or_default();
                 let response = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
+                    "HTTP/1.1 {} X\r\ncontent-type: application/json\r\n{retry_after}content-length: {}\r\nconnection: close\r\n\r\n{}",
+                    reply.status,
+                    reply.body.len(),
+                    reply.body
                 );
                 let _ = socket.write_all(response.as_bytes()).await;
             });
