@@ -102,3 +102,23 @@ test('a file holding garbage is reported, left untouched, and the connector stil
   assert.equal(stats.refreshes, 1);
   assert.equal(fs.readFileSync(file, 'utf8'), 'this is somebody else\'s file');
 });
+
+test('4 processes x 100 concurrent cold calls sharing a file: exactly 1 token request (file lock)', async () => {
+  const slow = await startMockOAuth({ delayMs: 300 });
+  try {
+    const json = { c: settings(slow.url) };
+    const url = fileUrl('fleet.json');
+    const results = await Promise.all([1, 2, 3, 4].map(() => runChild(`
+      const { Connection } = require(${packageRoot});
+      const c = new Connection(${JSON.stringify(json)}, { store: ${JSON.stringify(url)} }).getConnector('c');
+      Promise.all(Array.from({ length: 100 }, () => c.getAccessToken()))
+        .then((tokens) => console.log(JSON.stringify([...new Set(tokens)])));`)));
+    for (const result of results) {
+      assert.equal(result.code, 0, result.err);
+      assert.deepEqual(JSON.parse(result.out), ['at-1']);
+    }
+    assert.equal(slow.count, 1);
+  } finally {
+    await slow.close();
+  }
+});

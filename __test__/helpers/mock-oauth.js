@@ -1,7 +1,9 @@
 'use strict';
 // A local OAuth 2 token endpoint for tests and the demo: it counts requests,
 // records their forms, and can delay, fail, answer HTTP-200 errors, send
-// garbage or drop the connection. Listens on 127.0.0.1 only.
+// garbage or drop the connection. `GET /api` stands for a provider API: it
+// checks the bearer token it is shown against the tokens it issued and counts
+// any that is unknown or past its expiry. Listens on 127.0.0.1 only.
 const http = require('node:http');
 
 /**
@@ -15,11 +17,28 @@ async function startMockOAuth(options = {}) {
   const state = {
     requests: [],
     delayMs: options.delayMs ?? 0,
+    /** `(count) => ms`: the delay of token request `count` (1-based), overriding `delayMs` */
+    delayFor: options.delayFor,
     expiresIn: options.expiresIn ?? 3600,
     respond: options.respond,
     issued: 0,
+    /** access token → epoch ms when it expires at the provider */
+    expiries: new Map(),
+    apiCalls: 0,
+    /** API calls made with an unknown or expired token */
+    lateTokens: 0,
   };
   const server = http.createServer((req, res) => {
+    if (req.url.startsWith('/api')) {
+      const token = String(req.headers.authorization || '').split(' ').pop();
+      const expiry = state.expiries.get(token);
+      state.apiCalls += 1;
+      const ok = expiry !== undefined && Date.now() < expiry;
+      if (!ok) state.lateTokens += 1;
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+      res.end(ok ? '{"data":[]}' : '{"code":"INVALID_TOKEN"}');
+      return;
+    }
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (chunk) => { body += chunk; });
@@ -39,17 +58,19 @@ async function startMockOAuth(options = {}) {
         if (!json) {
           state.issued += 1;
           json = { access_token: `at-${state.issued}`, expires_in: state.expiresIn, api_domain: 'https://www.zohoapis.com', token_type: 'Bearer' };
+          state.expiries.set(json.access_token, Date.now() + state.expiresIn * 1000);
           if (form.get('grant_type') === 'authorization_code') json.refresh_token = `rt-from-${form.get('code')}`;
         }
         res.writeHead(custom?.status ?? 200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(json));
-      }, state.delayMs);
+      }, state.delayFor ? state.delayFor(count) : state.delayMs);
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${server.address().port}/oauth/v2/token`;
   return {
     url,
+    apiUrl: `http://127.0.0.1:${server.address().port}/api`,
     state,
     get count() { return state.requests.length; },
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
