@@ -6,6 +6,7 @@ const { Connection } = require('..');
 const { JsConnection, fakeCatalystApp } = require('./js-package');
 const { startMockOAuth, settings } = require('../__test__/helpers/mock-oauth');
 const { storeRows } = require('./stores');
+const { refreshRows } = require('./refresh');
 
 const CONCURRENT = 1000;
 const WARM_OPS = Number(process.env.BENCH_OPS || 300_000);
@@ -24,7 +25,7 @@ async function best(ops, fn) {
   return result;
 }
 
-const fmt = (ns) => (ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
+const fmt = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
 
 async function main() {
   const mock = await startMockOAuth({ delayMs: 50 });
@@ -59,6 +60,7 @@ async function main() {
   rows.push(['(c) floor: plain JS `async () => cachedString`', fmt(floor), '', `ours = ${(oursHit / floor).toFixed(2)}x floor`]);
 
   rows.push(...await storeRows(mock, fmt));
+  rows.push(...await refreshRows(fmt));
 
   console.log(`\nzcatalyst-connector-rs vs zcatalyst-sdk-node ${require('zcatalyst-sdk-node/package.json').version} connector, Node ${process.version}, mock endpoint answering in 50 ms\n`);
   console.log('| measure | ours | JS package | ratio |');

@@ -106,4 +106,4 @@ async function storeRows(mock, fmt) {
   return rows;
 }
 
-module.exports = { storeRows };
+module.exports = { storeRows, fileCatalystAppSource };
