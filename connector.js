@@ -70,6 +70,13 @@ function settingsOf(entry) {
     expires_in: entry.expires_in,
     refresh_in: entry.refresh_in,
     secret_key: entry.secret_key,
+    data_centre: entry.data_centre,
+    authorize_url: entry.authorize_url,
+    revoke_url: entry.revoke_url,
+    scope: entry.scope,
+    token_endpoint_auth_method: entry.token_endpoint_auth_method,
+    token_params: entry.token_params,
+    authorization_scheme: entry.authorization_scheme,
   };
 }
 
@@ -82,7 +89,14 @@ function sameSettings(entry, settings) {
     && entry.redirect_url === settings.redirect_url
     && entry.expires_in === settings.expires_in
     && entry.refresh_in === settings.refresh_in
-    && entry.secret_key === settings.secret_key;
+    && entry.secret_key === settings.secret_key
+    && entry.data_centre === settings.data_centre
+    && entry.authorize_url === settings.authorize_url
+    && entry.revoke_url === settings.revoke_url
+    && entry.scope === settings.scope
+    && entry.token_endpoint_auth_method === settings.token_endpoint_auth_method
+    && entry.token_params === settings.token_params
+    && entry.authorization_scheme === settings.authorization_scheme;
 }
 
 /** Validates `entry` (throws like the JS package) and returns `{ settings, handle }`. */
@@ -91,12 +105,19 @@ function resolve(name, entry) {
     const known = validated.get(entry);
     if (known !== undefined && known.name === name && sameSettings(entry, known.settings)) return known;
     const settings = settingsOf(entry);
-    const resolved = { name, settings, handle: native.openConnector(name, settings, true) };
+    const handle = native.openConnector(name, settings, true);
+    // `view`: the settings the Connector shows, with endpoints a data centre filled in.
+    const view = settings.data_centre ? { ...settings, ...definedOnly(native.connectorUrls(handle)) } : settings;
+    const resolved = { name, settings, view, handle };
     validated.set(entry, resolved);
     return resolved;
   }
   native.openConnector(name, null, true); // not an object: throws INVALID_ARGUMENT
   throw new Error('unreachable');
+}
+
+function definedOnly(object) {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== null && value !== undefined));
 }
 
 function readConnectionJson(propJson) {
@@ -214,6 +235,15 @@ function envDefaultStore() {
   return defaultStore;
 }
 
+/** `onTokens` never throws into native code: errors become process warnings. */
+function listenerShim(listener) {
+  return (event) => {
+    Promise.resolve()
+      .then(() => listener(event))
+      .catch((error) => process.emitWarning(`onTokens listener failed: ${error && error.message}`));
+  };
+}
+
 /**
  * A Connection's store: resolved at once for URLs (a bad one throws from the
  * constructor), on first use for JS objects (a Catalyst app made per request
@@ -222,13 +252,20 @@ function envDefaultStore() {
 class StoreChoice {
   #source;
   #handle;
+  #options;
+  #refreshAhead = true;
+  #onTokens;
 
   constructor(app) {
-    /** Whether tokens are refreshed in the background before they expire. */
-    this.refreshAhead = true;
-    if (app !== null && typeof app === 'object' && app.refreshAhead !== undefined) {
-      if (typeof app.refreshAhead !== 'boolean') throw invalidStore('refreshAhead must be true or false');
-      this.refreshAhead = app.refreshAhead;
+    if (app !== null && typeof app === 'object') {
+      if (app.refreshAhead !== undefined) {
+        if (typeof app.refreshAhead !== 'boolean') throw invalidStore('refreshAhead must be true or false');
+        this.#refreshAhead = app.refreshAhead;
+      }
+      if (app.onTokens !== undefined) {
+        if (typeof app.onTokens !== 'function') throw invalidStore('onTokens must be a function');
+        this.#onTokens = listenerShim(app.onTokens);
+      }
     }
     if (app === null || app === undefined || typeof app !== 'object') {
       this.#handle = envDefaultStore();
@@ -255,7 +292,12 @@ class StoreChoice {
     }
   }
 
-  get handle() {
+  /** The native call options: store, refresh-ahead and listener. */
+  get options() {
+    return (this.#options ??= native.callOptions(this.#store(), this.#refreshAhead, this.#onTokens));
+  }
+
+  #store() {
     if (this.#handle === undefined) {
       const source = this.#source;
       this.#handle = typeof source.cache === 'function'
@@ -274,6 +316,27 @@ function storeChoice(app) {
   return new StoreChoice(app);
 }
 
+/** Whether a request body can be sent a second time. */
+function replayable(body) {
+  return body === undefined || body === null || typeof body === 'string'
+    || body instanceof URLSearchParams || body instanceof ArrayBuffer || ArrayBuffer.isView(body)
+    || (typeof Blob !== 'undefined' && body instanceof Blob)
+    || (typeof FormData !== 'undefined' && body instanceof FormData);
+}
+
+/** Whether an API answer says the access token is not (or no longer) valid. */
+async function rejectsToken(response) {
+  if (response.status === 401) return true;
+  if (response.status !== 400 && response.status !== 403) return false;
+  if (!String(response.headers.get('content-type')).includes('json')) return false;
+  try {
+    const body = await response.clone().json();
+    return body !== null && typeof body === 'object' && ['INVALID_OAUTHTOKEN', 'INVALID_TOKEN'].includes(body.code);
+  } catch {
+    return false;
+  }
+}
+
 const kInternal = Symbol('zcatalyst-connector-rs.internal');
 
 /** One OAuth client whose access token is cached and refreshed in Rust. */
@@ -289,7 +352,7 @@ class Connector {
     }
     this.connectorName = name;
     this.#name = name;
-    this.#settings = resolved.settings;
+    this.#settings = resolved.view;
     this.#handle = resolved.handle;
     this.#store = store;
   }
@@ -350,30 +413,86 @@ class Connector {
         return Promise.resolve(token);
       }
     }
-    return native.getToken(handle, this.#store.handle, this.#store.refreshAhead);
+    return native.getToken(handle, this.#store.options);
   }
 
-  async generateAccessToken(code) {
-    const exchanged = await native.exchangeCode(this.#handle, typeof code === 'string' ? code : '', this.#store.handle, this.#store.refreshAhead);
+  /**
+   * Exchanges an authorization code; `{ codeVerifier }` completes a PKCE
+   * authorization started with `getAuthorizationUrl({ codeVerifier })`.
+   */
+  async generateAccessToken(code, { codeVerifier } = {}) {
+    const verifier = typeof codeVerifier === 'string' && codeVerifier !== '' ? codeVerifier : undefined;
+    const exchanged = await native.exchangeCode(this.#handle, typeof code === 'string' ? code : '', verifier, this.#store.options);
     this.#settings = { ...this.#settings, refresh_token: exchanged.refreshToken };
     this.#handle = exchanged.handle;
     return exchanged.accessToken;
   }
 
   async refreshAccessToken() {
-    await native.refreshToken(this.#handle, this.#store.handle, this.#store.refreshAhead);
+    await native.refreshToken(this.#handle, this.#store.options);
   }
 
   async refreshAndPersistToken() {
-    return native.refreshToken(this.#handle, this.#store.handle, this.#store.refreshAhead);
+    return native.refreshToken(this.#handle, this.#store.options);
   }
 
   async putAccessTokenInCache() {
-    return native.persistToken(this.#handle, this.#store.handle);
+    return native.persistToken(this.#handle, this.#store.options);
   }
 
   stats() {
     return native.slotStats(this.#handle);
+  }
+
+  /** The provider's consent-page URL: `{ scope, state, accessType, prompt, codeVerifier, extra }`. */
+  getAuthorizationUrl(options = {}) {
+    return native.authorizationUrl(this.#handle, options);
+  }
+
+  /**
+   * Drops the cached token (or only `accessToken`, if given and still
+   * current) so the next call refreshes; resolves to whether one was dropped.
+   */
+  invalidate(accessToken) {
+    const current = accessToken ?? this.accessToken;
+    return current === null || current === undefined ? false : native.invalidateToken(this.#handle, current);
+  }
+
+  /** Revokes the refresh token at the provider and clears cached and stored tokens. */
+  async revoke() {
+    await native.revokeToken(this.#handle, this.#store.options);
+  }
+
+  /**
+   * `fetch` with this connector's token: adds `Authorization`, resolves
+   * relative URLs against the provider's `api_domain`, and on a 401 (or
+   * Zoho's INVALID_OAUTHTOKEN) refreshes once and retries once when the body
+   * can be sent again.
+   */
+  async fetch(input, init = {}) {
+    const url = this.#apiUrl(input);
+    const scheme = native.authorizationScheme(this.#handle);
+    const send = (token) => {
+      const headers = new Headers(init.headers);
+      headers.set('authorization', `${scheme} ${token}`);
+      return globalThis.fetch(url, { ...init, headers });
+    };
+    const token = await this.getAccessToken();
+    const response = await send(token);
+    if (!replayable(init.body) || !(await rejectsToken(response))) return response;
+    native.invalidateToken(this.#handle, token);
+    return send(await this.getAccessToken());
+  }
+
+  #apiUrl(input) {
+    if (input instanceof URL) return input;
+    if (typeof input !== 'string') throw new TypeError('connector.fetch() takes a URL string or a URL object');
+    if (/^[a-z][a-z0-9+.-]*:/i.test(input)) return new URL(input);
+    const domain = this.apiDomain;
+    if (!domain) {
+      throw new CatalystConnectorError('app/INVALID_ARGUMENT', 'A relative URL needs the api_domain of a token answer; call getAccessToken() first or give a full URL');
+    }
+    return new URL(input, domain);
   }
 
   toJSON() {
@@ -423,4 +542,9 @@ class Connection {
   }
 }
 
-module.exports = { Connection, Connector, CatalystConnectorError };
+/** A new PKCE code verifier for `getAuthorizationUrl({ codeVerifier })`. */
+function createCodeVerifier() {
+  return native.createCodeVerifier();
+}
+
+module.exports = { Connection, Connector, CatalystConnectorError, createCodeVerifier };

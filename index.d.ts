@@ -167,6 +167,28 @@ export declare class ExternalObject<T> {
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** The `Authorization` scheme for API calls (`Zoho-oauthtoken`, `Bearer`, …). */
+export declare function authorizationScheme(handle: number): string
+
+/** The consent-page URL of the connector. */
+export declare function authorizationUrl(handle: number, options?: AuthorizationUrlOptions | undefined | null): string
+
+/** Options of `getAuthorizationUrl()`. */
+export interface AuthorizationUrlOptions {
+  /** Space-separated scopes (default: the connector's `scope`). */
+  scope?: string
+  /** Sent back by the provider with the code; check it against CSRF. */
+  state?: string
+  /** `offline` asks for a refresh token (Zoho, Google). */
+  accessType?: string
+  /** `consent` forces the consent screen. */
+  prompt?: string
+  /** A PKCE verifier (see `createCodeVerifier()`); its S256 challenge is sent. */
+  codeVerifier?: string
+  /** More query parameters. */
+  extra?: Record<string, string>
+}
+
 /** The shared-cache entry for the slot's token, as the JS package writes it. */
 export interface CacheEntry {
   /** `ZC_CONN_<name>:<fingerprint>`. */
@@ -179,6 +201,12 @@ export interface CacheEntry {
 
 /** The JS package's cache key for the slot's configuration. */
 export declare function cacheKey(handle: number): string
+
+/**
+ * Call options over `store`; `on_tokens` is called (on the JS thread, never
+ * keeping the process alive) when a refresh token is rotated.
+ */
+export declare function callOptions(store: ExternalObject<unknown>, refreshAhead: boolean, onTokens?: (event: RotatedTokens) => void): ExternalObject<unknown>
 
 /** What the slot has done so far. */
 export interface ConnectorStats {
@@ -206,10 +234,30 @@ export interface ConnectorStats {
   lockTakeovers: number
   /** Refreshes made ahead of expiry, in the background. */
   backgroundRefreshes: number
+  /** Refresh tokens the provider rotated to. */
+  rotations: number
 }
 
+/** The connector's endpoints. */
+export declare function connectorUrls(handle: number): ConnectorUrls
+
+/** The endpoints a connector uses, with those a `data_centre` filled in. */
+export interface ConnectorUrls {
+  /** Token endpoint for code exchanges. */
+  auth_url: string
+  /** Token endpoint for refreshes. */
+  refresh_url: string
+  /** Consent page, if known. */
+  authorize_url?: string
+  /** Revocation endpoint, if known. */
+  revoke_url?: string
+}
+
+/** A new PKCE code verifier (43 URL-safe characters). */
+export declare function createCodeVerifier(): string
+
 /** Exchanges an authorization code; the new refresh token gets its own slot. */
-export declare function exchangeCode(handle: number, code: string, store: ExternalObject<unknown>, refreshAhead: boolean): Promise<Exchanged>
+export declare function exchangeCode(handle: number, code: string, codeVerifier: string | undefined | null, options: ExternalObject<unknown>): Promise<Exchanged>
 
 /** The outcome of a code exchange, for `connector.js`. */
 export interface Exchanged {
@@ -225,7 +273,13 @@ export interface Exchanged {
  * A fresh token: cached, read from `store`, or from the one refresh all
  * concurrent callers share.
  */
-export declare function getToken(handle: number, store: ExternalObject<unknown>, refreshAhead: boolean): Promise<string>
+export declare function getToken(handle: number, options: ExternalObject<unknown>): Promise<string>
+
+/**
+ * Drops `access_token` if it is the connector's current token (an API
+ * rejected it); the next call refreshes. Returns whether it was current.
+ */
+export declare function invalidateToken(handle: number, accessToken: string): boolean
 
 /** A store whose operations are the JS function `call(op, key, value, ttlSeconds)`. */
 export declare function jsStore(name: string, call: (op: string, key: string, value: string, ttlSeconds: number) => Promise<string | null>, timeoutMs?: number): ExternalObject<unknown>
@@ -245,19 +299,34 @@ export declare function openConnector(name: string, entry: any, inputValid: bool
  * returns the entry (rejects `app/NO_ACCESS_TOKEN` before the first token,
  * `app/STORE_UNAVAILABLE` when the write fails).
  */
-export declare function persistToken(handle: number, store: ExternalObject<unknown>): Promise<CacheEntry>
+export declare function persistToken(handle: number, options: ExternalObject<unknown>): Promise<CacheEntry>
 
 /**
  * A new token from the provider (joining a refresh already in flight),
  * written to `store`.
  */
-export declare function refreshToken(handle: number, store: ExternalObject<unknown>, refreshAhead: boolean): Promise<string>
+export declare function refreshToken(handle: number, options: ExternalObject<unknown>): Promise<string>
 
 /**
  * Registers the JS class that errors are instances of. Called once by
  * `connector.js`; internal.
  */
 export declare function registerErrorClass(errorClass: typeof CatalystConnectorError): void
+
+/** Revokes the refresh token at the provider and clears the cached and stored tokens. */
+export declare function revokeToken(handle: number, options: ExternalObject<unknown>): Promise<void>
+
+/** The `onTokens` event: the provider rotated the refresh token. */
+export interface RotatedTokens {
+  /** The connector's name. */
+  connectorName: string
+  /** The new refresh token: store it where your configuration lives. */
+  refreshToken: string
+  /** The access token that came with it. */
+  accessToken: string
+  /** When that access token stops being served, epoch ms. */
+  expiresAt: number
+}
 
 /** Counters of the slot behind `handle`. */
 export declare function slotStats(handle: number): ConnectorStats

@@ -835,15 +835,22 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.authorizationScheme = nativeBinding.authorizationScheme
+module.exports.authorizationUrl = nativeBinding.authorizationUrl
 module.exports.cacheKey = nativeBinding.cacheKey
+module.exports.callOptions = nativeBinding.callOptions
+module.exports.connectorUrls = nativeBinding.connectorUrls
+module.exports.createCodeVerifier = nativeBinding.createCodeVerifier
 module.exports.exchangeCode = nativeBinding.exchangeCode
 module.exports.getToken = nativeBinding.getToken
+module.exports.invalidateToken = nativeBinding.invalidateToken
 module.exports.jsStore = nativeBinding.jsStore
 module.exports.memoryStore = nativeBinding.memoryStore
 module.exports.openConnector = nativeBinding.openConnector
 module.exports.persistToken = nativeBinding.persistToken
 module.exports.refreshToken = nativeBinding.refreshToken
 module.exports.registerErrorClass = nativeBinding.registerErrorClass
+module.exports.revokeToken = nativeBinding.revokeToken
 module.exports.slotStats = nativeBinding.slotStats
 module.exports.tokenInfo = nativeBinding.tokenInfo
 module.exports.tokenOfGeneration = nativeBinding.tokenOfGeneration

@@ -77,14 +77,15 @@ test('a custom store gets get/put with the key, the value and a TTL in seconds; 
   const connector = new Connection({ c: s }, { store }).getConnector('c');
   const token = await connector.getAccessToken();
   const key = jsCacheKey('c', s);
-  assert.deepEqual(store.calls, [['get', key], ['get', 'ZC_CONN_c'], ['put', key, 3600]]);
+  // The current key, the legacy key, a refresh token rotated by another process, the write.
+  assert.deepEqual(store.calls, [['get', key], ['get', 'ZC_CONN_c'], ['get', `${key}:refresh_token`], ['put', key, 3600]]);
   assert.equal(JSON.parse(store.entries.get(key)).access_token, token);
   const entry = await connector.putAccessTokenInCache();
   assert.deepEqual(entry, { cache_name: key, cache_value: store.entries.get(key), expiry_in_hours: 1 });
   assert.deepEqual(connector.stats(), {
     tokenRequests: 1, tokenRequestErrors: 0, misses: 1, hits: 0, refreshes: 1,
-    storeReads: 2, storeHits: 0, storeWrites: 2, storeErrors: 0,
-    lockWaits: 0, lockTakeovers: 0, backgroundRefreshes: 0,
+    storeReads: 3, storeHits: 0, storeWrites: 2, storeErrors: 0,
+    lockWaits: 0, lockTakeovers: 0, backgroundRefreshes: 0, rotations: 0,
   });
 });
 

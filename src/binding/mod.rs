@@ -3,8 +3,10 @@
 //! connector's numeric slot handle so the hot path crosses into Rust once,
 //! with no object unwrapping.
 
+pub mod call_options;
 pub mod error;
 pub mod hot_path;
 pub mod js_store;
+pub mod provider_calls;
 pub mod stores;
 pub mod token_calls;

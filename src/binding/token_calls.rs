@@ -6,8 +6,8 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use super::call_options::CallOptionsHandle;
 use super::error::js_error;
-use super::stores::StoreHandle;
 use crate::engine::config::ConnectorConfig;
 use crate::engine::error::ConnectorError;
 use crate::engine::exchange::exchange_code;
@@ -62,11 +62,11 @@ pub fn token_of_generation(handle: u32, generation: u32) -> Option<String> {
 pub fn get_token<'e>(
     env: &'e Env,
     handle: u32,
-    #[napi(ts_arg_type = "ExternalObject<unknown>")] store: &StoreHandle,
-    refresh_ahead: bool,
+    #[napi(ts_arg_type = "ExternalObject<unknown>")] options: &CallOptionsHandle,
 ) -> Result<PromiseRaw<'e, String>> {
-    let (slot, store) = (slot(env, handle)?, (**store).clone());
-    slot.set_caller_options(&store, refresh_ahead);
+    let slot = slot(env, handle)?;
+    options.apply_to(&slot);
+    let store = options.store.clone();
     token_promise(env, async move { slot.get(store).await })
 }
 
@@ -76,11 +76,11 @@ pub fn get_token<'e>(
 pub fn refresh_token<'e>(
     env: &'e Env,
     handle: u32,
-    #[napi(ts_arg_type = "ExternalObject<unknown>")] store: &StoreHandle,
-    refresh_ahead: bool,
+    #[napi(ts_arg_type = "ExternalObject<unknown>")] options: &CallOptionsHandle,
 ) -> Result<PromiseRaw<'e, String>> {
-    let (slot, store) = (slot(env, handle)?, (**store).clone());
-    slot.set_caller_options(&store, refresh_ahead);
+    let slot = slot(env, handle)?;
+    options.apply_to(&slot);
+    let store = options.store.clone();
     token_promise(env, async move { slot.refresh(store).await })
 }
 
@@ -101,12 +101,22 @@ pub fn exchange<'e>(
     env: &'e Env,
     handle: u32,
     code: String,
-    #[napi(ts_arg_type = "ExternalObject<unknown>")] store: &StoreHandle,
-    refresh_ahead: bool,
+    code_verifier: Option<String>,
+    #[napi(ts_arg_type = "ExternalObject<unknown>")] options: &CallOptionsHandle,
 ) -> Result<PromiseRaw<'e, Exchanged>> {
-    let (config, store) = (slot(env, handle)?.config().clone(), (**store).clone());
+    let config = slot(env, handle)?.config().clone();
+    let (store, refresh_ahead) = (options.store.clone(), options.refresh_ahead);
     env.spawn_future_with_callback(
-        async move { Ok(exchange_code(&config, &code, store, refresh_ahead).await) },
+        async move {
+            Ok(exchange_code(
+                &config,
+                &code,
+                code_verifier.as_deref(),
+                store,
+                refresh_ahead,
+            )
+            .await)
+        },
         |env, result| match result {
             Ok((handle, token)) => Ok(Exchanged {
                 handle,
@@ -164,9 +174,9 @@ pub struct CacheEntry {
 pub fn persist_token<'e>(
     env: &'e Env,
     handle: u32,
-    #[napi(ts_arg_type = "ExternalObject<unknown>")] store: &StoreHandle,
+    #[napi(ts_arg_type = "ExternalObject<unknown>")] options: &CallOptionsHandle,
 ) -> Result<PromiseRaw<'e, CacheEntry>> {
-    let (slot, store) = (slot(env, handle)?, (**store).clone());
+    let (slot, store) = (slot(env, handle)?, options.store.clone());
     env.spawn_future_with_callback(
         async move { Ok(slot.persist(store.as_deref()).await) },
         |env, result| match result {
@@ -207,6 +217,8 @@ pub struct ConnectorStats {
     pub lock_takeovers: f64,
     /// Refreshes made ahead of expiry, in the background.
     pub background_refreshes: f64,
+    /// Refresh tokens the provider rotated to.
+    pub rotations: f64,
 }
 
 /// Counters of the slot behind `handle`.
@@ -226,6 +238,7 @@ pub fn slot_stats(env: Env, handle: u32) -> Result<ConnectorStats> {
         lock_waits: stats.lock_waits as f64,
         lock_takeovers: stats.lock_takeovers as f64,
         background_refreshes: stats.background_refreshes as f64,
+        rotations: stats.rotations as f64,
     })
 }
 

@@ -5,6 +5,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::error::{ConnectorError, Result};
+use super::provider::{fill_data_centre, ProviderOptions};
 
 /// The properties that `getConnector()` requires, in the order the JS package checks them.
 const REQUIRED: [&str; 4] = ["client_id", "client_secret", "auth_url", "refresh_url"];
@@ -32,6 +33,8 @@ pub struct ConnectorConfig {
     pub refresh_in: Option<i64>,
     /// Key for encrypting stored tokens (secret).
     pub secret_key: Option<String>,
+    /// Provider options (client authentication, scope, endpoints, header scheme).
+    pub provider: ProviderOptions,
 }
 
 impl fmt::Debug for ConnectorConfig {
@@ -48,6 +51,7 @@ impl fmt::Debug for ConnectorConfig {
             .field("expires_in", &self.expires_in)
             .field("refresh_in", &self.refresh_in)
             .field("secret_key", &redact(&self.secret_key))
+            .field("provider", &self.provider)
             .finish()
     }
 }
@@ -89,14 +93,16 @@ pub fn parse_int(value: &Value) -> Option<i64> {
 impl ConnectorConfig {
     /// Validates the entry `connection_json[name]` as `getConnector(name)` does.
     pub fn from_entry(name: &str, entry: &Value) -> Result<Self> {
-        let map = match entry {
-            Value::Object(map) => map,
+        let mut map = match entry {
+            Value::Object(map) => map.clone(),
             _ => {
                 return Err(ConnectorError::Validation(format!(
                     "Value provided for connector.{name} is expected to be a non-null json object."
                 )))
             }
         };
+        fill_data_centre(name, &mut map)?;
+        let map = &map;
         let mut required = REQUIRED.iter().map(|prop| {
             text(map, prop).ok_or_else(|| {
                 ConnectorError::Validation(format!(
@@ -112,12 +118,13 @@ impl ConnectorConfig {
             client_id,
             client_secret,
             auth_url,
-            refresh_url,
             refresh_token: text(map, "refresh_token"),
             redirect_url: text(map, "redirect_url"),
             expires_in: map.get("expires_in").and_then(parse_int),
             refresh_in: map.get("refresh_in").and_then(parse_int).filter(|v| *v > 0),
             secret_key: text(map, "secret_key"),
+            provider: ProviderOptions::from_entry(name, map, &refresh_url)?,
+            refresh_url,
         })
     }
 }

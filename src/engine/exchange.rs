@@ -17,10 +17,13 @@ use super::token::Token;
 pub async fn exchange_code(
     config: &ConnectorConfig,
     code: &str,
+    code_verifier: Option<&str>,
     store: StoreRef,
     refresh_ahead: bool,
 ) -> Result<(SlotId, Arc<Token>)> {
-    let result = OAuthClient::shared().exchange_code(config, code).await;
+    let result = OAuthClient::shared()
+        .exchange_code(config, code, code_verifier)
+        .await;
     if let Some(slot) = registry::find(config) {
         slot.count_token_request(result.is_ok());
     }

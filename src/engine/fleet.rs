@@ -65,7 +65,16 @@ impl Slot {
         store: &GuardedStore,
         floor: i64,
     ) -> Result<Option<Arc<Token>>> {
-        Ok(self.load(store, floor).await?.map(|token| {
+        let invalidated = self
+            .invalidated
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let usable = self
+            .load(store, floor)
+            .await?
+            .filter(|token| invalidated.as_deref() != Some(token.access_token.as_str()));
+        Ok(usable.map(|token| {
             let token = Arc::new(token);
             self.publish(token.clone());
             token
@@ -121,11 +130,18 @@ impl Slot {
         self: &Arc<Self>,
         store: Option<&GuardedStore>,
     ) -> Result<Arc<Token>> {
-        let (result, retry_after) = OAuthClient::shared().refresh_with_hint(self.config()).await;
+        if let Some(store) = store {
+            self.read_rotation(store).await;
+        }
+        let refresh_token = self.refresh_token();
+        let (result, retry_after) = OAuthClient::shared()
+            .refresh_with_hint(self.config(), refresh_token.as_deref())
+            .await;
         *self.retry_after.lock().unwrap_or_else(|p| p.into_inner()) = retry_after;
         self.count_token_request(result.is_ok());
         self.count(|s| s.refreshes += 1);
         let token = Arc::new(result?);
+        self.adopt_rotation(&token, store).await;
         self.publish(token.clone());
         if let Some(store) = store {
             let _ = self.save(store, &token).await;

@@ -5,8 +5,11 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+use base64::Engine;
+
 use super::config::ConnectorConfig;
 use super::error::{ConnectorError, Result};
+use super::provider::ClientAuth;
 use super::token::{now_ms, Token};
 use super::token_response::{parse_token_response, Grant};
 use super::url_policy::check_token_url;
@@ -61,25 +64,32 @@ impl OAuthClient {
 
     /// `grant_type=refresh_token` against `refresh_url`.
     pub async fn refresh(&self, config: &ConnectorConfig) -> Result<Token> {
-        self.refresh_with_hint(config).await.0
+        self.refresh_with_hint(config, config.refresh_token.as_deref())
+            .await
+            .0
     }
 
-    /// `refresh`, with the `Retry-After` the endpoint sent (seconds form), if any.
+    /// A refresh with `refresh_token` (the configured one, or one the provider
+    /// rotated to), with the `Retry-After` the endpoint sent (seconds), if any.
     pub async fn refresh_with_hint(
         &self,
         config: &ConnectorConfig,
+        refresh_token: Option<&str>,
     ) -> (Result<Token>, Option<Duration>) {
         let mut retry_after = None;
-        let result = self.refresh_inner(config, &mut retry_after).await;
+        let result = self
+            .refresh_inner(config, refresh_token, &mut retry_after)
+            .await;
         (result, retry_after)
     }
 
     async fn refresh_inner(
         &self,
         config: &ConnectorConfig,
+        refresh_token: Option<&str>,
         retry_after: &mut Option<Duration>,
     ) -> Result<Token> {
-        let refresh_token = config.refresh_token.as_deref().ok_or_else(|| {
+        let refresh_token = refresh_token.ok_or_else(|| {
             ConnectorError::InvalidArgument(
                 "Value provided for refresh_token is expected to be a non-empty and non-null string."
                     .into(),
@@ -88,17 +98,83 @@ impl OAuthClient {
         let url = check_token_url("refresh_url", &config.refresh_url)?;
         let form = [
             ("grant_type", "refresh_token"),
-            ("client_id", config.client_id.as_str()),
-            ("client_secret", config.client_secret.as_str()),
             ("refresh_token", refresh_token),
         ];
-        let (status, body) = self.post_form(url, &form, retry_after).await?;
+        let (status, body) = self
+            .post_token_form(config, url, &form, retry_after)
+            .await?;
         parse_token_response(status, &body, Grant::Refresh, config.refresh_in, now_ms())
     }
 
+    /// Revokes `token` (a refresh token) at `revoke_url` (RFC 7009; Zoho also
+    /// reads it from the query string, so it is sent there for Zoho hosts).
+    pub async fn revoke(&self, config: &ConnectorConfig, token: &str) -> Result<()> {
+        let revoke_url = config.provider.revoke_url.as_deref().ok_or_else(|| {
+            ConnectorError::InvalidArgument(
+                "Value for property revoke_url is needed to revoke a token".into(),
+            )
+        })?;
+        let mut url = check_token_url("revoke_url", revoke_url)?;
+        if super::provider::is_zoho_accounts(revoke_url) {
+            url.query_pairs_mut().append_pair("token", token);
+        }
+        let form = [("token", token), ("token_type_hint", "refresh_token")];
+        let (status, body) = self.post_token_form(config, url, &form, &mut None).await?;
+        if (200..300).contains(&status) {
+            return Ok(());
+        }
+        match parse_token_response(status, &body, Grant::Refresh, None, now_ms()) {
+            Err(error) => Err(error),
+            Ok(_) => Err(ConnectorError::HttpStatus { status }),
+        }
+    }
+
+    /// POSTs `form` plus the client's credentials (in the body or as HTTP
+    /// Basic) and the connector's extra `token_params`.
+    async fn post_token_form(
+        &self,
+        config: &ConnectorConfig,
+        url: Url,
+        form: &[(&str, &str)],
+        retry_after: &mut Option<Duration>,
+    ) -> Result<(u16, Vec<u8>)> {
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        let basic = match config.provider.client_auth {
+            ClientAuth::Post => {
+                fields.push(("client_id", &config.client_id));
+                fields.push(("client_secret", &config.client_secret));
+                None
+            }
+            ClientAuth::Basic => {
+                let encode =
+                    |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+                let pair = format!(
+                    "{}:{}",
+                    encode(&config.client_id),
+                    encode(&config.client_secret)
+                );
+                Some(format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(pair)
+                ))
+            }
+        };
+        for (key, value) in &config.provider.token_params {
+            fields.push((key, value));
+        }
+        self.post_form(url, &fields, basic.as_deref(), retry_after)
+            .await
+    }
+
     /// `grant_type=authorization_code` against `auth_url`. The redirect URL is sent
-    /// as `redirect_uri` (OAuth 2) and `redirect_url` (what the JS package sent).
-    pub async fn exchange_code(&self, config: &ConnectorConfig, code: &str) -> Result<Token> {
+    /// as `redirect_uri` (OAuth 2) and `redirect_url` (what the JS package sent);
+    /// `code_verifier` completes a PKCE authorization.
+    pub async fn exchange_code(
+        &self,
+        config: &ConnectorConfig,
+        code: &str,
+        code_verifier: Option<&str>,
+    ) -> Result<Token> {
         if code.is_empty() {
             return Err(ConnectorError::InvalidArgument(
                 "Value provided for grant_token is expected to be a non-empty and non-null string."
@@ -112,15 +188,16 @@ impl OAuthClient {
             )
         })?;
         let url = check_token_url("auth_url", &config.auth_url)?;
-        let form = [
+        let mut form = vec![
             ("grant_type", "authorization_code"),
             ("code", code),
-            ("client_id", config.client_id.as_str()),
-            ("client_secret", config.client_secret.as_str()),
             ("redirect_uri", redirect),
             ("redirect_url", redirect),
         ];
-        let (status, body) = self.post_form(url, &form, &mut None).await?;
+        if let Some(verifier) = code_verifier {
+            form.push(("code_verifier", verifier));
+        }
+        let (status, body) = self.post_token_form(config, url, &form, &mut None).await?;
         parse_token_response(
             status,
             &body,
@@ -134,6 +211,7 @@ impl OAuthClient {
         &self,
         url: Url,
         form: &[(&str, &str)],
+        basic: Option<&str>,
         retry_after: &mut Option<Duration>,
     ) -> Result<(u16, Vec<u8>)> {
         let host = match (url.host_str(), url.port()) {
@@ -142,14 +220,15 @@ impl OAuthClient {
             _ => String::new(),
         };
         let fail = |e: reqwest::Error| self.transport_error(&host, e);
-        let mut response = self
+        let mut request = self
             .http
             .post(url)
             .header("accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .map_err(fail)?;
+            .form(form);
+        if let Some(basic) = basic {
+            request = request.header("authorization", basic);
+        }
+        let mut response = request.send().await.map_err(fail)?;
         let status = response.status().as_u16();
         *retry_after = response
             .headers()

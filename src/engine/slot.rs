@@ -12,6 +12,7 @@ use futures::future::{BoxFuture, FutureExt, Shared};
 use super::cache_key::cache_key;
 use super::config::ConnectorConfig;
 use super::error::{ConnectorError, Result};
+use super::rotation::TokensListener;
 use super::token::{now_ms, Token};
 use crate::store::guard::GuardedStore;
 
@@ -72,6 +73,8 @@ pub struct SlotStats {
     pub lock_takeovers: u64,
     /// Refreshes made ahead of expiry, in the background.
     pub background_refreshes: u64,
+    /// Refresh tokens the provider rotated to.
+    pub rotations: u64,
 }
 
 /// One configuration's token, shared by every connector with that configuration.
@@ -100,6 +103,13 @@ pub struct Slot {
     pub(super) uses_at_install: AtomicU64,
     /// The `Retry-After` of the last failed refresh, if the endpoint sent one.
     pub(super) retry_after: Mutex<Option<Duration>>,
+    /// The refresh token the provider last rotated to (replaces the configured one).
+    pub(super) rotated: Mutex<Option<String>>,
+    /// Told about rotations (the last caller's listener).
+    pub(super) listener: Mutex<Option<TokensListener>>,
+    /// An access token the application reported as rejected: never adopted
+    /// from the store again.
+    pub(super) invalidated: Mutex<Option<String>>,
 }
 
 impl Slot {
@@ -119,6 +129,9 @@ impl Slot {
             background_store: Mutex::new(None),
             uses_at_install: AtomicU64::new(0),
             retry_after: Mutex::new(None),
+            rotated: Mutex::new(None),
+            listener: Mutex::new(None),
+            invalidated: Mutex::new(None),
         }
     }
 
@@ -160,6 +173,28 @@ impl Slot {
             .background_store
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = store.clone();
+    }
+
+    /// The latest caller's listener for refresh-token rotations.
+    pub fn set_listener(&self, listener: Option<TokensListener>) {
+        *self.listener.lock().unwrap_or_else(|p| p.into_inner()) = listener;
+    }
+
+    /// Drops the cached token if it is `access_token` (one an API rejected),
+    /// and never adopts it from the store again; the next call refreshes.
+    /// Returns whether it was the current token.
+    pub fn invalidate(&self, access_token: &str) -> bool {
+        *self.invalidated.lock().unwrap_or_else(|p| p.into_inner()) = Some(access_token.to_owned());
+        let mut state = self.state();
+        if state
+            .token
+            .as_ref()
+            .is_some_and(|t| t.access_token == access_token)
+        {
+            self.install(&mut state, None);
+            return true;
+        }
+        false
     }
 
     /// A snapshot of the counters.

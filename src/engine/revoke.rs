@@ -1,0 +1,30 @@
+//! `connector.revoke()`: the refresh token is revoked at the provider, then
+//! forgotten everywhere — the slot's token, and the access and rotated-refresh
+//! entries in the store.
+
+use std::sync::Arc;
+
+use super::error::{ConnectorError, Result};
+use super::oauth::OAuthClient;
+use super::slot::{Slot, StoreRef};
+
+/// Revokes the slot's refresh token and clears what was cached with it.
+pub async fn revoke(slot: &Arc<Slot>, store: StoreRef) -> Result<()> {
+    let refresh_token = slot.refresh_token().ok_or_else(|| {
+        ConnectorError::InvalidArgument(
+            "Value provided for refresh_token is expected to be a non-empty and non-null string."
+                .into(),
+        )
+    })?;
+    OAuthClient::shared()
+        .revoke(slot.config(), &refresh_token)
+        .await?;
+    slot.clear();
+    if let Some(store) = store {
+        let _ = store.delete(slot.cache_key()).await;
+        let _ = store
+            .delete(&format!("{}:refresh_token", slot.cache_key()))
+            .await;
+    }
+    Ok(())
+}
