@@ -470,6 +470,7 @@ class Connector {
    * can be sent again.
    */
   async fetch(input, init = {}) {
+    const token = await this.getAccessToken();
     const url = this.#apiUrl(input);
     const scheme = native.authorizationScheme(this.#handle);
     const send = (token) => {
@@ -477,7 +478,6 @@ class Connector {
       headers.set('authorization', `${scheme} ${token}`);
       return globalThis.fetch(url, { ...init, headers });
     };
-    const token = await this.getAccessToken();
     const response = await send(token);
     if (!replayable(init.body) || !(await rejectsToken(response))) return response;
     native.invalidateToken(this.#handle, token);
@@ -490,7 +490,7 @@ class Connector {
     if (/^[a-z][a-z0-9+.-]*:/i.test(input)) return new URL(input);
     const domain = this.apiDomain;
     if (!domain) {
-      throw new CatalystConnectorError('app/INVALID_ARGUMENT', 'A relative URL needs the api_domain of a token answer; call getAccessToken() first or give a full URL');
+      throw new CatalystConnectorError('app/INVALID_ARGUMENT', 'A relative URL needs the api_domain of a token answer, and the provider sent none: give a full URL');
     }
     return new URL(input, domain);
   }

@@ -47,10 +47,14 @@ impl Slot {
         let floor = match mode {
             Mode::Miss => now_ms(),
             Mode::Ahead => self.current().map_or(now_ms(), |t| t.expires_at),
-            Mode::Forced => return self.refresh_direct(Some(store)).await,
+            // Never adopt: the caller asked the provider. Still under the lock,
+            // so a rotating refresh token is never used twice.
+            Mode::Forced => i64::MAX,
         };
-        if let Some(token) = self.adopt(store, floor).await? {
-            return Ok(token);
+        if mode != Mode::Forced {
+            if let Some(token) = self.adopt(store, floor).await? {
+                return Ok(token);
+            }
         }
         if store.can_lock() {
             self.refresh_under_lock(store, floor).await
@@ -113,8 +117,10 @@ impl Slot {
                     }
                     tokio::time::sleep(poll.mul_f64(0.5 + random_unit())).await;
                     poll = (poll * 2).min(MAX_POLL);
-                    if let Some(token) = self.adopt(store, floor).await? {
-                        return Ok(token);
+                    if floor != i64::MAX {
+                        if let Some(token) = self.adopt(store, floor).await? {
+                            return Ok(token);
+                        }
                     }
                 }
                 // Waited two lock lifetimes, or the store stopped answering:
