@@ -544,7 +544,7 @@ class Connection {
 
 /** A new PKCE code verifier for `getAuthorizationUrl({ codeVerifier })`. */
 function createCodeVerifier() {
-  return native.createCodeVerifier();
+  return native.newCodeVerifier();
 }
 
 module.exports = { Connection, Connector, CatalystConnectorError, createCodeVerifier };

@@ -17,8 +17,50 @@ export interface ConnectorSettings {
   refresh_in?: number | string
   /** Encrypts tokens in shared stores. */
   secret_key?: string
+  /** Zoho data centre (`us`, `eu`, `in`, `au`, `jp`, `ca`, `sa`, `cn`): fills the accounts URLs. */
+  data_centre?: string
+  /** The provider's consent page, for `getAuthorizationUrl()`. */
+  authorize_url?: string
+  /** The provider's revocation endpoint, for `revoke()` (derived for Zoho). */
+  revoke_url?: string
+  /** Default scope of authorization URLs. */
+  scope?: string
+  /** How the client authenticates at the token endpoint (default `client_secret_post`). */
+  token_endpoint_auth_method?: 'client_secret_post' | 'client_secret_basic'
+  /** Extra form parameters for every token request. */
+  token_params?: Record<string, string | number | boolean>
+  /** `Authorization` scheme for API calls (default `Zoho-oauthtoken` for Zoho hosts, else `Bearer`). */
+  authorization_scheme?: string
   [extra: string]: unknown
 }
+
+/** Told when the provider rotates a refresh token. */
+export interface RotatedTokensEvent {
+  connectorName: string
+  /** The new refresh token: save it where your configuration lives. */
+  refreshToken: string
+  accessToken: string
+  expiresAt: number
+}
+
+/** Options of `getAuthorizationUrl()`. */
+export interface AuthorizationUrlRequest {
+  /** Space-separated scopes (default: the connector's `scope`). */
+  scope?: string
+  /** Sent back with the code: check it against CSRF. */
+  state?: string
+  /** `offline` asks for a refresh token (Zoho, Google). */
+  accessType?: string
+  /** `consent` forces the consent screen. */
+  prompt?: string
+  /** PKCE: its S256 challenge is sent; give it again to `generateAccessToken()`. */
+  codeVerifier?: string
+  /** More query parameters. */
+  extra?: Record<string, string>
+}
+
+/** A new PKCE code verifier (43 URL-safe characters). */
+export declare function createCodeVerifier(): string
 
 /** `{ [connectorName]: settings }`. */
 export type ConnectionJson = Record<string, ConnectorSettings>
@@ -55,6 +97,8 @@ export interface ConnectorCounters {
   lockTakeovers: number
   /** Refreshes made ahead of expiry, in the background. */
   backgroundRefreshes: number
+  /** Refresh tokens the provider rotated to. */
+  rotations: number
 }
 
 /** A key-value store you implement; methods may return values or Promises. */
@@ -77,6 +121,8 @@ export interface StoreOptions {
   storeTimeoutMs?: number
   /** Refresh tokens in the background before they expire (default true). */
   refreshAhead?: boolean
+  /** Called when the provider rotates a refresh token (errors become process warnings). */
+  onTokens?: (event: RotatedTokensEvent) => void | Promise<void>
 }
 
 /** A Catalyst SDK app (`catalyst.initialize(req)`): tokens go to its default cache segment. */
@@ -138,7 +184,15 @@ export declare class Connector {
   /** A valid access token: cached, or from one refresh shared by all concurrent callers. */
   getAccessToken(): Promise<string>
   /** Exchanges an authorization code; the returned refresh token replaces the configured one. */
-  generateAccessToken(code: string): Promise<string>
+  generateAccessToken(code: string, options?: { codeVerifier?: string }): Promise<string>
+  /** The provider's consent-page URL (`authorize_url` or a Zoho `data_centre`). */
+  getAuthorizationUrl(request?: AuthorizationUrlRequest): string
+  /** `fetch` with the token: adds `Authorization`, resolves relative URLs against `api_domain`, refreshes and retries once on 401. */
+  fetch(input: string | URL, init?: RequestInit): Promise<Response>
+  /** Drops the cached token (or `accessToken` if still current) so the next call refreshes. */
+  invalidate(accessToken?: string): boolean
+  /** Revokes the refresh token at the provider and clears cached and stored tokens. */
+  revoke(): Promise<void>
   /** Gets a new token from the provider. */
   refreshAccessToken(): Promise<void>
   /** Gets a new token from the provider and stores it; resolves to the token. */
@@ -253,9 +307,6 @@ export interface ConnectorUrls {
   revoke_url?: string
 }
 
-/** A new PKCE code verifier (43 URL-safe characters). */
-export declare function createCodeVerifier(): string
-
 /** Exchanges an authorization code; the new refresh token gets its own slot. */
 export declare function exchangeCode(handle: number, code: string, codeVerifier: string | undefined | null, options: ExternalObject<unknown>): Promise<Exchanged>
 
@@ -286,6 +337,9 @@ export declare function jsStore(name: string, call: (op: string, key: string, va
 
 /** The memory-only store: the process-wide slot cache and nothing else. */
 export declare function memoryStore(): ExternalObject<unknown>
+
+/** A new PKCE code verifier (43 URL-safe characters). */
+export declare function newCodeVerifier(): string
 
 /**
  * Validates `entry` as `connection_json[name]` and returns the handle of the

@@ -1,5 +1,5 @@
 // Compiled with `tsc --noEmit` by `npm test`: proves the published typings.
-import { Connection, Connector, CatalystConnectorError, type CachedTokenEntry, type TokenStore } from 'zcatalyst-connector-rs'
+import { Connection, Connector, CatalystConnectorError, createCodeVerifier, type CachedTokenEntry, type TokenStore } from 'zcatalyst-connector-rs'
 
 async function main(): Promise<void> {
   const connection = new Connection({
@@ -28,7 +28,16 @@ async function main(): Promise<void> {
     get: (key) => entries.get(key) ?? null,
     put: async (key, value, ttlSeconds) => { entries.set(key, value); return ttlSeconds },
   }
-  new Connection({}, { store })
+  new Connection({}, { store, onTokens: (e) => console.log(e.connectorName, e.refreshToken.length) })
+  const verifier: string = createCodeVerifier()
+  const consent: string = connector.getAuthorizationUrl({ scope: 'a b', accessType: 'offline', codeVerifier: verifier })
+  const viaCode: string = await connector.generateAccessToken('code', { codeVerifier: verifier })
+  const response: Response = await connector.fetch('/crm/v6/Leads', { method: 'GET' })
+  const dropped: boolean = connector.invalidate()
+  await connector.revoke()
+  new Connection({ g: { client_id: 'i', client_secret: 's', auth_url: 'https://o/t', refresh_url: 'https://o/t',
+    token_endpoint_auth_method: 'client_secret_basic', token_params: { audience: 'x' }, authorization_scheme: 'Bearer' } })
+  console.log(consent, viaCode, response.status, dropped)
   new Connection({}, { store: 'redis://127.0.0.1:6379/0', keyPrefix: 'app:', storeTimeoutMs: 500 })
   new Connection({}, { cache: () => ({ segment: () => ({ get: async (key: string) => ({ cache_value: key }), put: async () => null }) }) })
   try {

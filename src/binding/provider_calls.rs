@@ -62,7 +62,7 @@ pub fn authorization_url_of(
 }
 
 /// A new PKCE code verifier (43 URL-safe characters).
-#[napi(js_name = "createCodeVerifier")]
+#[napi(js_name = "newCodeVerifier")]
 pub fn create_code_verifier() -> String {
     new_code_verifier()
 }
