@@ -1,11 +1,16 @@
 'use strict';
-// `npm run demo`: an embedded local OAuth provider, then the three things this
-// package is for — a cached token, single-flight under a storm, clear errors.
+// `npm run demo`: an embedded local OAuth provider, then what this package is
+// for — a cached token, single-flight under a storm, clear errors, a store a
+// second process starts warm from, and API calls that survive a revoked token.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { Connection, CatalystConnectorError } = require('..');
 const { startMockOAuth, settings } = require('../__test__/helpers/mock-oauth');
+const { runChild, packageRoot } = require('../__test__/helpers/child');
 
 async function main() {
-  const provider = await startMockOAuth({ delayMs: 100 });
+  const provider = await startMockOAuth({ delayMs: 100, apiDomain: 'self' });
   console.log(`Local OAuth provider at ${provider.url} (answers in 100 ms)\n`);
   const json = { ZohoCRM: settings(provider.url) };
 
@@ -34,6 +39,23 @@ async function main() {
   } catch (err) {
     console.log(`5. a provider error with HTTP 200 is an error: ${err instanceof CatalystConnectorError} ${err}`);
   }
+  provider.state.respond = undefined;
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zc-demo-'));
+  const store = `file://${path.join(dir, 'tokens.json')}`;
+  const shared = { Mailer: settings(provider.url) };
+  const script = `
+    const { Connection } = require(${packageRoot});
+    const c = new Connection(${JSON.stringify(shared)}, { store: ${JSON.stringify(store)} }).getConnector('Mailer');
+    c.getAccessToken().then((t) => console.log(t, c.stats().tokenRequests));`;
+  const [first, second] = [await runChild(script), await runChild(script)];
+  console.log(`6. two processes sharing ${store}: tokens ${first.out.trim().split(' ')[0]} / ${second.out.trim().split(' ')[0]}, token requests ${first.out.trim().split(' ')[1]} + ${second.out.trim().split(' ')[1]}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  const api = new Connection(json).getConnector('ZohoCRM');
+  provider.state.expiries.clear(); // the provider forgets every token it issued
+  const response = await api.fetch('/api/records');
+  console.log(`7. connector.fetch('/api/records') after the provider dropped the token: HTTP ${response.status} (refreshed once and retried; token requests so far: ${provider.count})`);
   await provider.close();
 }
 
