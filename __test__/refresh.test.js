@@ -5,24 +5,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { Connection } = require('..');
 const { startMockOAuth, settings } = require('./helpers/mock-oauth');
-
-/**
- * Calls getAccessToken() back to back for `ms`; returns each call's latency in
- * ns, sorted. Latencies go to a preallocated typed array so the measuring
- * itself does not make garbage-collection pauses.
- */
-async function steadyLoad(connector, ms) {
-  const latencies = new Float64Array(20_000_000);
-  let n = 0;
-  const end = Date.now() + ms;
-  while (Date.now() < end && n < latencies.length) {
-    const start = process.hrtime.bigint();
-    await connector.getAccessToken();
-    latencies[n++] = Number(process.hrtime.bigint() - start);
-    if (n % 1000 === 0) await new Promise(setImmediate); // let timers and I/O run
-  }
-  return latencies.subarray(0, n).sort();
-}
+const { steadyLoad } = require('./helpers/latency');
 
 test('across expiry boundaries no caller waits for the 50 ms refresh', async () => {
   const mock = await startMockOAuth({ delayMs: 50 });

@@ -72,34 +72,8 @@ export interface CachedTokenEntry {
   expiry_in_hours: number
 }
 
-/** Counters of what a connector's shared token slot has done. */
-export interface ConnectorCounters {
-  /** Requests to the token endpoint (refreshes and code exchanges). */
-  tokenRequests: number
-  tokenRequestErrors: number
-  /** Calls that found no fresh token in memory and waited. */
-  misses: number
-  /** Calls answered from memory. */
-  hits: number
-  /** Refresh requests (a subset of `tokenRequests`). */
-  refreshes: number
-  /** Store reads attempted. */
-  storeReads: number
-  /** Store reads that gave a usable token (no refresh needed). */
-  storeHits: number
-  /** Store writes that succeeded. */
-  storeWrites: number
-  /** Store operations that failed or timed out (the connector carried on from memory). */
-  storeErrors: number
-  /** Refreshes that found another process's fleet lock taken and waited for its token. */
-  lockWaits: number
-  /** Waits that ended with this process taking the lock over (the owner died or failed). */
-  lockTakeovers: number
-  /** Refreshes made ahead of expiry, in the background. */
-  backgroundRefreshes: number
-  /** Refresh tokens the provider rotated to. */
-  rotations: number
-}
+/** Counters of what a connector's shared token slot has done (`ConnectorStats` below). */
+export type ConnectorCounters = ConnectorStats
 
 /** A key-value store you implement; methods may return values or Promises. */
 export interface TokenStore {
