@@ -18,7 +18,7 @@ use super::oauth::OAuthClient;
 use super::schedule::random_unit;
 use super::slot::{Mode, Slot};
 use super::token::{now_ms, Token};
-use crate::store::guard::GuardedStore;
+use crate::store::guard::{GuardedStore, StoreFailure};
 
 const FIRST_POLL: Duration = Duration::from_millis(20);
 const MAX_POLL: Duration = Duration::from_millis(200);
@@ -97,7 +97,11 @@ impl Slot {
         let mut waited = false;
         let mut poll = FIRST_POLL;
         loop {
-            match store.try_lock(&lock_key, &owner, lock_ttl).await {
+            let taken = store.try_lock(&lock_key, &owner, lock_ttl).await;
+            if matches!(taken, Err(StoreFailure::Failed(_))) {
+                self.count(|s| s.store_errors += 1);
+            }
+            match taken {
                 Ok(true) => {
                     if waited {
                         self.count(|s| s.lock_takeovers += 1);
@@ -107,7 +111,9 @@ impl Slot {
                         Ok(None) => self.refresh_direct(Some(store)).await,
                         Err(error) => Err(error),
                     };
-                    let _ = store.unlock(&lock_key, &owner).await;
+                    if let Err(StoreFailure::Failed(_)) = store.unlock(&lock_key, &owner).await {
+                        self.count(|s| s.store_errors += 1);
+                    }
                     return result;
                 }
                 Ok(false) if Instant::now() < give_up => {
