@@ -20,11 +20,11 @@ const OK: Reply = Reply {
     retry_after: None,
 };
 
-/// A slot whose tokens are served for one second (`refresh_in`), so the
-/// refresh ahead fires 100–125 ms before expiry.
-fn one_second_slot(url: &str, name: &str) -> Arc<Slot> {
+/// A slot whose tokens are served for two seconds (`refresh_in`), so the
+/// refresh ahead fires 200–250 ms before expiry (room for a loaded machine).
+fn two_second_slot(url: &str, name: &str) -> Arc<Slot> {
     let entry = json!({"client_id": "id", "client_secret": "s", "auth_url": url,
-                       "refresh_url": url, "refresh_token": name, "refresh_in": 1});
+                       "refresh_url": url, "refresh_token": name, "refresh_in": 2});
     Arc::new(Slot::new(
         ConnectorConfig::from_entry("ahead", &entry).unwrap(),
     ))
@@ -47,9 +47,9 @@ async fn use_for(slot: &Slot, duration: Duration) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slot_in_use_refreshes_before_expiry_and_nobody_waits() {
     let (url, count) = scripted_server(vec![OK], Duration::from_millis(20)).await;
-    let slot = one_second_slot(&url, "in-use");
+    let slot = two_second_slot(&url, "in-use");
     slot.get(None).await.unwrap();
-    assert_eq!(use_for(&slot, Duration::from_millis(1500)).await, 0);
+    assert_eq!(use_for(&slot, Duration::from_millis(2900)).await, 0);
     assert_eq!(count.load(Ordering::SeqCst), 2);
     let stats = slot.stats();
     assert_eq!((stats.background_refreshes, stats.misses), (1, 1));
@@ -58,13 +58,13 @@ async fn a_slot_in_use_refreshes_before_expiry_and_nobody_waits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_slot_stops_refreshing_and_the_option_turns_it_off() {
     let (url, count) = scripted_server(vec![OK], Duration::ZERO).await;
-    let idle = one_second_slot(&url, "idle");
+    let idle = two_second_slot(&url, "idle");
     idle.get(None).await.unwrap();
-    let off = one_second_slot(&url, "off");
+    let off = two_second_slot(&url, "off");
     off.set_caller_options(&None, false);
     off.get(None).await.unwrap();
     assert!(
-        use_for(&off, Duration::from_millis(1300)).await > 0,
+        use_for(&off, Duration::from_millis(2500)).await > 0,
         "off: the token expires in use"
     );
     assert_eq!(
@@ -86,9 +86,9 @@ async fn a_retriable_failure_is_retried_honouring_retry_after() {
         retry_after: Some(0),
     };
     let (url, count) = scripted_server(vec![OK, busy, OK], Duration::ZERO).await;
-    let slot = one_second_slot(&url, "retry");
+    let slot = two_second_slot(&url, "retry");
     slot.get(None).await.unwrap();
-    assert_eq!(use_for(&slot, Duration::from_millis(1300)).await, 0);
+    assert_eq!(use_for(&slot, Duration::from_millis(2500)).await, 0);
     assert_eq!(count.load(Ordering::SeqCst), 3);
     assert_eq!(slot.stats().background_refreshes, 1);
 }
@@ -101,9 +101,9 @@ async fn a_provider_error_is_not_retried_and_reaches_the_next_caller() {
         retry_after: None,
     };
     let (url, count) = scripted_server(vec![OK, refused], Duration::ZERO).await;
-    let slot = one_second_slot(&url, "refused");
+    let slot = two_second_slot(&url, "refused");
     slot.get(None).await.unwrap();
-    let waits = use_for(&slot, Duration::from_millis(1300)).await;
+    let waits = use_for(&slot, Duration::from_millis(2500)).await;
     assert!(
         waits > 0,
         "the old token expired and was not served past it"
@@ -119,7 +119,7 @@ async fn a_provider_error_is_not_retried_and_reaches_the_next_caller() {
 
 #[tokio::test]
 async fn the_hot_path_stops_before_expiry() {
-    let slot = one_second_slot("http://127.0.0.1:9/t", "late");
+    let slot = two_second_slot("http://127.0.0.1:9/t", "late");
     slot.set_caller_options(&None, false);
     let expires_at = now_ms() + 60_000;
     slot.publish(Arc::new(Token {
