@@ -77,6 +77,7 @@ function settingsOf(entry) {
     token_endpoint_auth_method: entry.token_endpoint_auth_method,
     token_params: entry.token_params,
     authorization_scheme: entry.authorization_scheme,
+    api_domain: entry.api_domain,
   };
 }
 
@@ -96,7 +97,8 @@ function sameSettings(entry, settings) {
     && entry.scope === settings.scope
     && entry.token_endpoint_auth_method === settings.token_endpoint_auth_method
     && entry.token_params === settings.token_params
-    && entry.authorization_scheme === settings.authorization_scheme;
+    && entry.authorization_scheme === settings.authorization_scheme
+    && entry.api_domain === settings.api_domain;
 }
 
 /** Validates `entry` (throws like the JS package) and returns `{ settings, handle }`. */
@@ -396,9 +398,9 @@ class Connector {
     return info ? info.accessToken : null;
   }
 
+  /** The last token answer's `api_domain`, else the `api_domain` setting (derived for Zoho), else null. */
   get apiDomain() {
-    const info = native.tokenInfo(this.#handle);
-    return info && info.apiDomain ? info.apiDomain : null;
+    return native.apiDomain(this.#handle);
   }
 
   getAccessToken() {
@@ -490,7 +492,7 @@ class Connector {
     if (/^[a-z][a-z0-9+.-]*:/i.test(input)) return new URL(input);
     const domain = this.apiDomain;
     if (!domain) {
-      throw new CatalystConnectorError('app/INVALID_ARGUMENT', 'A relative URL needs the api_domain of a token answer, and the provider sent none: give a full URL');
+      throw new CatalystConnectorError('app/INVALID_ARGUMENT', 'A relative URL needs an api_domain: the token answer named none and the connector has no api_domain setting; give a full URL');
     }
     return new URL(input, domain);
   }

@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.apiDomain = nativeBinding.apiDomain
 module.exports.authorizationScheme = nativeBinding.authorizationScheme
 module.exports.authorizationUrl = nativeBinding.authorizationUrl
 module.exports.cacheKey = nativeBinding.cacheKey

@@ -45,6 +45,7 @@ test('a Zoho data centre fills in the accounts URLs and the Zoho header scheme',
   const connector = new Connection({ crm: { client_id: 'id', client_secret: 's', data_centre: 'eu', redirect_url: 'https://app.example/cb' } }).getConnector('crm');
   assert.equal(connector.refreshUrl, 'https://accounts.zoho.eu/oauth/v2/token');
   assert.equal(connector.authUrl, 'https://accounts.zoho.eu/oauth/v2/token');
+  assert.equal(connector.apiDomain, 'https://www.zohoapis.eu', 'derived before any token answer');
   const url = new URL(connector.getAuthorizationUrl({ scope: 'ZohoCRM.modules.ALL', accessType: 'offline', prompt: 'consent', state: 's1' }));
   assert.equal(url.origin + url.pathname, 'https://accounts.zoho.eu/oauth/v2/auth');
   assert.deepEqual(Object.fromEntries(url.searchParams), {
@@ -141,6 +142,15 @@ test('fetch() adds the header, resolves against api_domain, and refreshes once o
     const streamed = await connector.fetch('/api/records', { method: 'POST', body: Readable.toWeb(Readable.from(['x'])), duplex: 'half' });
     assert.equal(streamed.status, 401, 'a stream body is not replayed');
     assert.equal(mock.count, before);
+
+    // A token read from a shared store carries no api_domain: the setting fills in.
+    const store = mapStore();
+    const s = settings(mock.url, { api_domain: mock.apiUrl.replace(/\/api$/, '') });
+    await new Connection({ c: s }, { store }).getConnector('c').getAccessToken();
+    const again = new Connection({ c: { ...s, refresh_in: 3000 } }, { store }).getConnector('c'); // another slot, same key
+    const before2 = mock.count;
+    assert.equal((await again.fetch('/api/records')).status, 200);
+    assert.equal(mock.count, before2, 'the stored token was used');
 
     const zoho = new Connection({ c: settings(mock.url, { authorization_scheme: 'Zoho-oauthtoken' }) }).getConnector('c');
     await zoho.fetch(`${mock.apiUrl}/x`);

@@ -127,3 +127,14 @@ pub fn connector_urls(env: Env, handle: u32) -> Result<ConnectorUrls> {
         revoke_url: config.provider.revoke_url.clone(),
     })
 }
+
+/// Where relative `fetch()` URLs go: the last token answer's `api_domain`,
+/// else the connector's `api_domain` setting (derived for Zoho), else null.
+#[napi(js_name = "apiDomain")]
+pub fn api_domain(env: Env, handle: u32) -> Result<Option<String>> {
+    let slot = slot(&env, handle)?;
+    Ok(slot
+        .current()
+        .and_then(|token| token.api_domain.clone())
+        .or_else(|| slot.config().provider.api_domain.clone()))
+}

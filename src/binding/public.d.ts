@@ -31,6 +31,8 @@ export interface ConnectorSettings {
   token_params?: Record<string, string | number | boolean>
   /** `Authorization` scheme for API calls (default `Zoho-oauthtoken` for Zoho hosts, else `Bearer`). */
   authorization_scheme?: string
+  /** Base of relative `fetch()` URLs when the token answer names none (derived for Zoho). */
+  api_domain?: string
   [extra: string]: unknown
 }
 
@@ -153,7 +155,7 @@ export declare class Connector {
   /** The last access token, or null before the first one. */
   readonly accessToken: string | null
   readonly secretKey: string | undefined
-  /** The provider's `api_domain` from the last token answer, if any. */
+  /** The last token answer's `api_domain`, else the `api_domain` setting (derived for Zoho), else null. */
   readonly apiDomain: string | null
   /** A valid access token: cached, or from one refresh shared by all concurrent callers. */
   getAccessToken(): Promise<string>

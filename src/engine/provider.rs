@@ -34,6 +34,9 @@ pub struct ProviderOptions {
     pub revoke_url: Option<String>,
     /// The `Authorization` scheme for API calls.
     pub authorization_scheme: String,
+    /// `api_domain`: where relative `fetch()` URLs go when the token answer
+    /// named none (a token read from a store never does); derived for Zoho.
+    pub api_domain: Option<String>,
 }
 
 /// Zoho's accounts server per data centre (DESIGN §2b).
@@ -49,6 +52,16 @@ pub fn zoho_accounts(data_centre: &str) -> Option<&'static str> {
         "cn" => "https://accounts.zoho.com.cn",
         _ => return None,
     })
+}
+
+/// Zoho's API domain for an accounts server: `accounts.zoho.<tld>` →
+/// `https://www.zohoapis.<tld>` (`accounts.zohocloud.ca` → `www.zohoapis.ca`).
+pub fn zoho_api_domain(accounts_url: &str) -> Option<String> {
+    let host = url::Url::parse(accounts_url).ok()?.host_str()?.to_owned();
+    let tld = host
+        .strip_prefix("accounts.zoho.")
+        .or_else(|| host.strip_prefix("accounts.zohocloud."))?;
+    Some(format!("https://www.zohoapis.{tld}"))
 }
 
 /// Whether `url` is on a Zoho accounts server.
@@ -134,6 +147,7 @@ impl ProviderOptions {
             scope: string(map, "scope"),
             authorize_url: string(map, "authorize_url"),
             revoke_url,
+            api_domain: string(map, "api_domain").or_else(|| zoho_api_domain(refresh_url)),
             authorization_scheme: string(map, "authorization_scheme")
                 .unwrap_or_else(|| if zoho { "Zoho-oauthtoken" } else { "Bearer" }.to_owned()),
         })
@@ -180,11 +194,17 @@ mod tests {
             Some("https://accounts.zoho.in/oauth/v2/token/revoke")
         );
         assert_eq!(zoho.client_auth, ClientAuth::Post);
+        assert_eq!(zoho.api_domain.as_deref(), Some("https://www.zohoapis.in"));
+        assert_eq!(
+            zoho_api_domain("https://accounts.zohocloud.ca/oauth/v2/token").as_deref(),
+            Some("https://www.zohoapis.ca")
+        );
         let other =
             ProviderOptions::from_entry("g", &Map::new(), "https://oauth2.googleapis.com/token")
                 .unwrap();
         assert_eq!(other.authorization_scheme, "Bearer");
         assert_eq!(other.revoke_url, None);
+        assert_eq!(other.api_domain, None);
     }
 
     #[test]
