@@ -62,3 +62,35 @@ test('a process whose custom store answers through timers gets its token and exi
     await mock.close();
   }
 });
+
+test('worker threads share the process-wide token; a finished worker\'s store does not break the main thread', async () => {
+  const { Worker } = require('node:worker_threads');
+  const { Connection } = require('..');
+  const mock = await startMockOAuth();
+  try {
+    const json = { c: settings(mock.url, { refresh_in: 1 }) };
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const { Connection } = require(${packageRoot});
+      const entries = new Map();
+      const store = { get: (k) => entries.get(k) ?? null, put: (k, v) => { entries.set(k, v); } };
+      new Connection(workerData, { store, onTokens: () => {} }).getConnector('c').getAccessToken()
+        .then((t) => parentPort.postMessage(t), (e) => parentPort.postMessage('error ' + e.code));`;
+    for (let i = 0; i < 2; i++) {
+      const worker = new Worker(code, { eval: true, workerData: json });
+      assert.equal(await new Promise((resolve) => worker.once('message', resolve)), 'at-1');
+      await worker.terminate();
+    }
+    // The slot's background refresh now runs with the terminated worker's store.
+    const connector = new Connection(json).getConnector('c');
+    const end = Date.now() + 1_500;
+    while (Date.now() < end) {
+      assert.match(await connector.getAccessToken(), /^at-/);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.ok(connector.stats().backgroundRefreshes >= 1);
+    assert.equal(connector.stats().misses, 1, 'only the first worker waited');
+  } finally {
+    await mock.close();
+  }
+});
