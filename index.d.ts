@@ -45,21 +45,8 @@ export interface RotatedTokensEvent {
   expiresAt: number
 }
 
-/** Options of `getAuthorizationUrl()`. */
-export interface AuthorizationUrlRequest {
-  /** Space-separated scopes (default: the connector's `scope`). */
-  scope?: string
-  /** Sent back with the code: check it against CSRF. */
-  state?: string
-  /** `offline` asks for a refresh token (Zoho, Google). */
-  accessType?: string
-  /** `consent` forces the consent screen. */
-  prompt?: string
-  /** PKCE: its S256 challenge is sent; give it again to `generateAccessToken()`. */
-  codeVerifier?: string
-  /** More query parameters. */
-  extra?: Record<string, string>
-}
+/** Options of `getAuthorizationUrl()` (`AuthorizationUrlOptions` below). */
+export type AuthorizationUrlRequest = AuthorizationUrlOptions
 
 /** A new PKCE code verifier (43 URL-safe characters). */
 export declare function createCodeVerifier(): string
