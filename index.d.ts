@@ -222,9 +222,6 @@ export interface CacheEntry {
   expiry_in_hours: number
 }
 
-/** The JS package's cache key for the slot's configuration. */
-export declare function cacheKey(handle: number): string
-
 /**
  * Call options over `store`; `on_tokens` is called (on the JS thread, never
  * keeping the process alive) when a refresh token is rotated.
@@ -365,8 +362,6 @@ export interface TokenInfo {
   expiresAt: number
   /** Its announced lifetime, seconds. */
   expiresIn: number
-  /** The provider's `api_domain`, when sent. */
-  apiDomain?: string
 }
 
 /** The access token of generation `generation`, or null if it was replaced. */

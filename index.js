@@ -838,7 +838,6 @@ module.exports = nativeBinding
 module.exports.apiDomain = nativeBinding.apiDomain
 module.exports.authorizationScheme = nativeBinding.authorizationScheme
 module.exports.authorizationUrl = nativeBinding.authorizationUrl
-module.exports.cacheKey = nativeBinding.cacheKey
 module.exports.callOptions = nativeBinding.callOptions
 module.exports.connectorUrls = nativeBinding.connectorUrls
 module.exports.exchangeCode = nativeBinding.exchangeCode

@@ -6,14 +6,9 @@ use napi_derive::napi;
 
 use super::call_options::CallOptionsHandle;
 use super::error::js_error;
+use super::token_calls::slot;
 use crate::engine::authorize::{authorization_url, new_code_verifier, AuthorizationRequest};
-use crate::engine::error::ConnectorError;
-use crate::engine::registry;
 use crate::engine::revoke::revoke;
-
-fn slot(env: &Env, handle: u32) -> Result<std::sync::Arc<crate::engine::slot::Slot>> {
-    registry::get(handle).ok_or_else(|| js_error(env, &ConnectorError::UnknownHandle))
-}
 
 /// Options of `getAuthorizationUrl()`.
 #[napi(object)]

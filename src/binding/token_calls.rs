@@ -15,7 +15,8 @@ use crate::engine::registry::{self, SlotId};
 use crate::engine::slot::Slot;
 use crate::engine::token::Token;
 
-fn slot(env: &Env, handle: SlotId) -> Result<Arc<Slot>> {
+/// The slot behind `handle` (a JS error for an unknown one).
+pub(super) fn slot(env: &Env, handle: SlotId) -> Result<Arc<Slot>> {
     registry::get(handle).ok_or_else(|| js_error(env, &ConnectorError::UnknownHandle))
 }
 
@@ -137,8 +138,6 @@ pub struct TokenInfo {
     pub expires_at: f64,
     /// Its announced lifetime, seconds.
     pub expires_in: f64,
-    /// The provider's `api_domain`, when sent.
-    pub api_domain: Option<String>,
 }
 
 /// The slot's last token, or null before the first one.
@@ -149,7 +148,6 @@ pub fn token_info(handle: u32) -> Option<TokenInfo> {
         access_token: token.access_token.clone(),
         expires_at: token.expires_at as f64,
         expires_in: token.expires_in as f64,
-        api_domain: token.api_domain.clone(),
     })
 }
 
@@ -240,10 +238,4 @@ pub fn slot_stats(env: Env, handle: u32) -> Result<ConnectorStats> {
         background_refreshes: stats.background_refreshes as f64,
         rotations: stats.rotations as f64,
     })
-}
-
-/// The JS package's cache key for the slot's configuration.
-#[napi(js_name = "cacheKey")]
-pub fn cache_key(env: Env, handle: u32) -> Result<String> {
-    Ok(slot(&env, handle)?.cache_key().to_owned())
 }

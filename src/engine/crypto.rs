@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
+use super::sync::lock;
 use aes_gcm::aead::consts::U16;
 use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{Aead, KeyInit};
@@ -41,20 +42,14 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 
 fn scrypt_key(secret: &str, salt: &[u8; SALT_LEN]) -> Key {
     let cache_key = (secret.to_owned(), *salt);
-    if let Some(key) = KEYS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&cache_key)
-    {
+    if let Some(key) = lock(&KEYS).get(&cache_key) {
         return *key;
     }
     let mut key = [0u8; 32];
     if let Ok(params) = scrypt::Params::new(14, 8, 1, 32) {
         let _ = scrypt::scrypt(secret.as_bytes(), salt, &params, &mut key);
     }
-    KEYS.lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(cache_key, key);
+    lock(&KEYS).insert(cache_key, key);
     key
 }
 

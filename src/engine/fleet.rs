@@ -17,8 +17,9 @@ use super::error::Result;
 use super::oauth::OAuthClient;
 use super::schedule::random_unit;
 use super::slot::{Mode, Slot};
+use super::sync::lock;
 use super::token::{now_ms, Token};
-use crate::store::guard::{GuardedStore, StoreFailure};
+use crate::store::guard::GuardedStore;
 
 const FIRST_POLL: Duration = Duration::from_millis(20);
 const MAX_POLL: Duration = Duration::from_millis(200);
@@ -44,17 +45,16 @@ impl Slot {
         let Some(store) = store else {
             return self.refresh_direct(None).await;
         };
+        // The expiry a stored token must beat to be adopted; none for a forced
+        // refresh, which asks the provider (still under the lock, so a
+        // rotating refresh token is never used twice).
         let floor = match mode {
-            Mode::Miss => now_ms(),
-            Mode::Ahead => self.current().map_or(now_ms(), |t| t.expires_at),
-            // Never adopt: the caller asked the provider. Still under the lock,
-            // so a rotating refresh token is never used twice.
-            Mode::Forced => i64::MAX,
+            Mode::Miss => Some(now_ms()),
+            Mode::Ahead => Some(self.current().map_or(now_ms(), |t| t.expires_at)),
+            Mode::Forced => None,
         };
-        if mode != Mode::Forced {
-            if let Some(token) = self.adopt(store, floor).await? {
-                return Ok(token);
-            }
+        if let Some(token) = self.adopt(store, floor).await? {
+            return Ok(token);
         }
         if store.can_lock() {
             self.refresh_under_lock(store, floor).await
@@ -63,17 +63,16 @@ impl Slot {
         }
     }
 
-    /// Publishes the store's token if it expires after `floor`.
+    /// Publishes the store's token if it expires after `floor` (never without one).
     async fn adopt(
         self: &Arc<Self>,
         store: &GuardedStore,
-        floor: i64,
+        floor: Option<i64>,
     ) -> Result<Option<Arc<Token>>> {
-        let invalidated = self
-            .invalidated
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let Some(floor) = floor else {
+            return Ok(None);
+        };
+        let invalidated = lock(&self.invalidated).clone();
         let usable = self
             .load(store, floor)
             .await?
@@ -88,7 +87,7 @@ impl Slot {
     async fn refresh_under_lock(
         self: &Arc<Self>,
         store: &GuardedStore,
-        floor: i64,
+        floor: Option<i64>,
     ) -> Result<Arc<Token>> {
         let lock_key = format!("{}:lock", self.cache_key());
         let owner = owner_token();
@@ -98,9 +97,7 @@ impl Slot {
         let mut poll = FIRST_POLL;
         loop {
             let taken = store.try_lock(&lock_key, &owner, lock_ttl).await;
-            if matches!(taken, Err(StoreFailure::Failed(_))) {
-                self.count(|s| s.store_errors += 1);
-            }
+            self.count_failure(&taken);
             match taken {
                 Ok(true) => {
                     if waited {
@@ -111,9 +108,7 @@ impl Slot {
                         Ok(None) => self.refresh_direct(Some(store)).await,
                         Err(error) => Err(error),
                     };
-                    if let Err(StoreFailure::Failed(_)) = store.unlock(&lock_key, &owner).await {
-                        self.count(|s| s.store_errors += 1);
-                    }
+                    self.count_failure(&store.unlock(&lock_key, &owner).await);
                     return result;
                 }
                 Ok(false) if Instant::now() < give_up => {
@@ -123,10 +118,8 @@ impl Slot {
                     }
                     tokio::time::sleep(poll.mul_f64(0.5 + random_unit())).await;
                     poll = (poll * 2).min(MAX_POLL);
-                    if floor != i64::MAX {
-                        if let Some(token) = self.adopt(store, floor).await? {
-                            return Ok(token);
-                        }
+                    if let Some(token) = self.adopt(store, floor).await? {
+                        return Ok(token);
                     }
                 }
                 // Waited two lock lifetimes, or the store stopped answering:
@@ -149,7 +142,7 @@ impl Slot {
         let (result, retry_after) = OAuthClient::shared()
             .refresh_with_hint(self.config(), refresh_token.as_deref())
             .await;
-        *self.retry_after.lock().unwrap_or_else(|p| p.into_inner()) = retry_after;
+        *lock(&self.retry_after) = retry_after;
         self.count_token_request(result.is_ok());
         self.count(|s| s.refreshes += 1);
         let token = Arc::new(result?);

@@ -18,6 +18,7 @@ pub mod schedule;
 pub mod slot;
 pub mod slot_store;
 pub mod stored_token;
+pub mod sync;
 pub mod token;
 pub mod token_response;
 pub mod url_policy;

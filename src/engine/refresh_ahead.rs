@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use super::schedule::{random_unit, refresh_at, retry_delay};
 use super::slot::{Mode, Slot};
+use super::sync::lock;
 use super::token::{expires_at, now_ms, Token};
 
 /// How long `token` is served in total: `refresh_in` when configured, else
@@ -63,11 +64,7 @@ impl Slot {
             if replaced || idle || !self.refresh_ahead.load(Ordering::Relaxed) {
                 return;
             }
-            let store = self
-                .background_store
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone();
+            let store = lock(&self.background_store).clone();
             let error = match self.join_or_start_now(store, Mode::Ahead).await {
                 Ok(_) => {
                     self.count(|s| s.background_refreshes += 1);
@@ -79,7 +76,7 @@ impl Slot {
                 return;
             }
             attempt += 1;
-            let hint = *self.retry_after.lock().unwrap_or_else(|p| p.into_inner());
+            let hint = *lock(&self.retry_after);
             let delay = retry_delay(attempt, hint, random_unit());
             if now_ms().saturating_add(delay.as_millis() as i64) >= expires {
                 return; // the old token expires first: the next caller refreshes

@@ -10,6 +10,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use super::config::ConnectorConfig;
 use super::slot::Slot;
+use super::sync::lock;
 
 /// A slot's handle: its index in the table plus one (0 is never a handle).
 pub type SlotId = u32;
@@ -25,7 +26,7 @@ static TABLE: LazyLock<Mutex<Table>> = LazyLock::new(Default::default);
 
 /// The slot for `config`, created on first use.
 pub fn open(config: ConnectorConfig) -> (SlotId, Arc<Slot>) {
-    let mut table = TABLE.lock().unwrap_or_else(|p| p.into_inner());
+    let mut table = lock(&TABLE);
     if let Some(id) = table.by_config.get(&config) {
         if let Some(slot) = get(*id) {
             return (*id, slot);
@@ -40,7 +41,7 @@ pub fn open(config: ConnectorConfig) -> (SlotId, Arc<Slot>) {
 
 /// The slot of `config`, if one was opened.
 pub fn find(config: &ConnectorConfig) -> Option<Arc<Slot>> {
-    let table = TABLE.lock().unwrap_or_else(|p| p.into_inner());
+    let table = lock(&TABLE);
     table.by_config.get(config).and_then(|id| get(*id))
 }
 

@@ -15,8 +15,10 @@ use serde_json::json;
 
 use super::crypto;
 use super::slot::Slot;
+use super::stored_token::{open_async, seal_async};
+use super::sync::lock;
 use super::token::{now_ms, Token};
-use crate::store::guard::{GuardedStore, StoreFailure};
+use crate::store::guard::GuardedStore;
 
 /// Rotated refresh tokens are kept this long in stores (they do not expire by
 /// themselves at most providers; a year of silence is a dead connector).
@@ -54,43 +56,28 @@ impl Slot {
 
     /// The refresh token to refresh with: the last rotated one, else the configured one.
     pub fn refresh_token(&self) -> Option<String> {
-        self.rotated
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        lock(&self.rotated)
             .clone()
             .or_else(|| self.config().refresh_token.clone())
     }
 
     /// Adopts a refresh token another process rotated to, if the store has one.
     pub(super) async fn read_rotation(&self, store: &GuardedStore) {
-        let result = store.get(&self.rotation_key()).await;
-        match &result {
-            Err(StoreFailure::Skipped) => {}
-            Err(StoreFailure::Failed(_)) => self.count(|s| {
-                s.store_reads += 1;
-                s.store_errors += 1;
-            }),
-            Ok(_) => self.count(|s| s.store_reads += 1),
-        }
-        let Ok(Some(value)) = result else {
+        let Ok(Some(value)) = self.counted_get(store, &self.rotation_key()).await else {
             return;
         };
         let stored: Option<String> = serde_json::from_str::<serde_json::Value>(&value)
             .ok()
             .and_then(|v| v.get("refresh_token")?.as_str().map(str::to_owned));
-        let secret = self.config().secret_key.clone();
-        let plain = match (stored, secret) {
+        let plain = match (stored, self.config().secret_key.as_deref()) {
             (Some(sealed), Some(secret)) if crypto::is_envelope(&sealed) => {
-                tokio::task::spawn_blocking(move || crypto::decrypt(&secret, &sealed))
-                    .await
-                    .ok()
-                    .flatten()
+                open_async(secret, &sealed).await
             }
             (Some(plain), None) if !crypto::is_envelope(&plain) => Some(plain),
             _ => None,
         };
         if let Some(refresh_token) = plain {
-            *self.rotated.lock().unwrap_or_else(|p| p.into_inner()) = Some(refresh_token);
+            *lock(&self.rotated) = Some(refresh_token);
         }
     }
 
@@ -103,30 +90,17 @@ impl Slot {
         if self.refresh_token().as_deref() == Some(new.as_str()) {
             return;
         }
-        *self.rotated.lock().unwrap_or_else(|p| p.into_inner()) = Some(new.clone());
+        *lock(&self.rotated) = Some(new.clone());
         if let Some(store) = store {
-            let sealed = match self.config().secret_key.clone() {
-                Some(secret) => {
-                    let plain = new.clone();
-                    tokio::task::spawn_blocking(move || crypto::encrypt(&secret, &plain))
-                        .await
-                        .unwrap_or_default()
-                }
+            let sealed = match self.config().secret_key.as_deref() {
+                Some(secret) => seal_async(secret, &new).await,
                 None => new.clone(),
             };
             let value = json!({"refresh_token": sealed, "rotated_at": now_ms()}).to_string();
             let written = store.put(&self.rotation_key(), &value, ROTATION_TTL).await;
-            match written {
-                Ok(()) => self.count(|s| s.store_writes += 1),
-                Err(StoreFailure::Failed(_)) => self.count(|s| s.store_errors += 1),
-                Err(StoreFailure::Skipped) => {}
-            }
+            self.count_write(&written.map(|()| true));
         }
-        let listener = self
-            .listener
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let listener = lock(&self.listener).clone();
         if let Some(listener) = listener {
             listener(TokensEvent {
                 connector_name: self.config().name.clone(),

@@ -13,6 +13,7 @@ use super::cache_key::cache_key;
 use super::config::ConnectorConfig;
 use super::error::{ConnectorError, Result};
 use super::rotation::TokensListener;
+use super::sync::lock;
 use super::token::{now_ms, Token};
 use crate::store::guard::GuardedStore;
 
@@ -146,17 +147,16 @@ impl Slot {
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        // A poisoned lock only means a panic elsewhere; the state itself stays valid.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.state)
     }
 
     pub(super) fn count(&self, f: impl FnOnce(&mut SlotStats)) {
-        f(&mut self.stats.lock().unwrap_or_else(|p| p.into_inner()));
+        f(&mut lock(&self.stats));
     }
 
     /// Calls so far, answered from memory or not.
     pub(super) fn uses(&self) -> u64 {
-        let misses = self.stats.lock().unwrap_or_else(|p| p.into_inner()).misses;
+        let misses = lock(&self.stats).misses;
         self.hits.load(Ordering::Relaxed) + misses
     }
 
@@ -169,22 +169,19 @@ impl Slot {
     /// `store`, and at all only when `refresh_ahead`.
     pub fn set_caller_options(&self, store: &StoreRef, refresh_ahead: bool) {
         self.refresh_ahead.store(refresh_ahead, Ordering::Relaxed);
-        *self
-            .background_store
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = store.clone();
+        *lock(&self.background_store) = store.clone();
     }
 
     /// The latest caller's listener for refresh-token rotations.
     pub fn set_listener(&self, listener: Option<TokensListener>) {
-        *self.listener.lock().unwrap_or_else(|p| p.into_inner()) = listener;
+        *lock(&self.listener) = listener;
     }
 
     /// Drops the cached token if it is `access_token` (one an API rejected),
     /// and never adopts it from the store again; the next call refreshes.
     /// Returns whether it was the current token.
     pub fn invalidate(&self, access_token: &str) -> bool {
-        *self.invalidated.lock().unwrap_or_else(|p| p.into_inner()) = Some(access_token.to_owned());
+        *lock(&self.invalidated) = Some(access_token.to_owned());
         let mut state = self.state();
         if state
             .token
@@ -199,7 +196,7 @@ impl Slot {
 
     /// A snapshot of the counters.
     pub fn stats(&self) -> SlotStats {
-        let mut stats = *self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        let mut stats = *lock(&self.stats);
         stats.hits = self.hits.load(Ordering::Relaxed);
         stats
     }
@@ -284,8 +281,7 @@ impl Slot {
     /// to `store`; joins a refresh already in flight rather than starting a
     /// second one.
     pub async fn refresh(self: &Arc<Self>, store: StoreRef) -> Result<Arc<Token>> {
-        let refresh = self.join_or_start(&mut self.state(), store, Mode::Forced);
-        refresh.await
+        self.join_or_start_now(store, Mode::Forced).await
     }
 
     /// The refresh in flight, or a new one started in `mode`.

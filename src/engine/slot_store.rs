@@ -28,10 +28,33 @@ impl Slot {
         self.config().secret_key.as_deref()
     }
 
-    fn count_failure<T>(&self, result: &std::result::Result<T, StoreFailure>) {
+    /// Counts a store operation that failed (a skipped one is not an error).
+    pub(super) fn count_failure<T>(&self, result: &std::result::Result<T, StoreFailure>) {
         if matches!(result, Err(StoreFailure::Failed(_))) {
             self.count(|s| s.store_errors += 1);
         }
+    }
+
+    /// Counts a write: `Ok(true)` wrote, `Ok(false)` kept a newer entry.
+    pub(super) fn count_write(&self, result: &std::result::Result<bool, StoreFailure>) {
+        self.count_failure(result);
+        if result == &Ok(true) {
+            self.count(|s| s.store_writes += 1);
+        }
+    }
+
+    /// `store.get(key)`, counted: a read unless skipped, an error if it failed.
+    pub(super) async fn counted_get(
+        &self,
+        store: &GuardedStore,
+        key: &str,
+    ) -> std::result::Result<Option<String>, StoreFailure> {
+        let result = store.get(key).await;
+        if !matches!(result, Err(StoreFailure::Skipped)) {
+            self.count(|s| s.store_reads += 1);
+        }
+        self.count_failure(&result);
+        result
     }
 
     /// The token under `key` if it expires after `floor`: `Ok(None)` when the
@@ -42,12 +65,7 @@ impl Slot {
         key: &str,
         floor: i64,
     ) -> Result<std::result::Result<Option<Token>, ()>> {
-        let result = store.get(key).await;
-        if !matches!(result, Err(StoreFailure::Skipped)) {
-            self.count(|s| s.store_reads += 1);
-        }
-        self.count_failure(&result);
-        match result {
+        match self.counted_get(store, key).await {
             Ok(Some(value)) => {
                 let decoded = decode_async(value, self.secret(), now_ms()).await?;
                 if decoded.is_none() {
@@ -114,10 +132,7 @@ impl Slot {
                 explicit,
             )
             .await;
-        self.count_failure(&result);
-        if result == Ok(true) {
-            self.count(|s| s.store_writes += 1);
-        }
+        self.count_write(&result);
         result.map(|_| entry)
     }
 

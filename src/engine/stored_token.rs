@@ -82,6 +82,22 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
     tokio::task::spawn_blocking(work).await.ok()
 }
 
+/// `crypto::encrypt` on the blocking pool (scrypt may run).
+pub async fn seal_async(secret: &str, plain: &str) -> String {
+    let (secret, plain) = (secret.to_owned(), plain.to_owned());
+    blocking(move || crypto::encrypt(&secret, &plain))
+        .await
+        .unwrap_or_default()
+}
+
+/// `crypto::decrypt` on the blocking pool (scrypt may run).
+pub async fn open_async(secret: &str, sealed: &str) -> Option<String> {
+    let (secret, sealed) = (secret.to_owned(), sealed.to_owned());
+    blocking(move || crypto::decrypt(&secret, &sealed))
+        .await
+        .flatten()
+}
+
 /// `encode` off the async threads when it may run scrypt.
 pub async fn encode_async(token: &Token, secret: Option<&str>) -> String {
     match secret {

@@ -7,6 +7,7 @@
 //! that tries again, and a success clears the record and logs that the store
 //! answers again.
 
+use crate::engine::sync::lock;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -62,7 +63,7 @@ impl GuardedStore {
     }
 
     fn health(&self) -> std::sync::MutexGuard<'_, Health> {
-        self.health.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.health)
     }
 
     async fn run<'a, T>(

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::engine::sync::lock;
 use futures::FutureExt;
 
 use super::{StoreFuture, TokenStore};
@@ -24,7 +25,7 @@ impl MemoryStore {
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Instant)>> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.entries)
     }
 }
 

@@ -14,6 +14,7 @@ use super::memory::MemoryStore;
 use super::redis::RedisStore;
 use super::TokenStore;
 use crate::engine::error::{ConnectorError, Result};
+use crate::engine::sync::lock;
 
 /// The timeout of a store operation unless configured otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(2000);
@@ -79,7 +80,7 @@ fn store_for(url: &str, options: &StoreOptions) -> Result<Arc<dyn TokenStore>> {
 /// The store named by `url`, opened once per process.
 pub fn open_url(url: &str, options: &StoreOptions) -> Result<Arc<GuardedStore>> {
     let key = (url.to_owned(), options.clone());
-    let mut opened = OPENED.lock().unwrap_or_else(|p| p.into_inner());
+    let mut opened = lock(&OPENED);
     if let Some(store) = opened.get(&key) {
         return Ok(store.clone());
     }
