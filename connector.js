@@ -66,7 +66,7 @@ function sameSettings(entry, settings) {
     && entry.api_domain === settings.api_domain;
 }
 
-/** Validates `entry` (throws like the JS package) and returns `{ settings, handle }`. */
+/** Validates `entry` (throws like the JS package) and returns `{ name, settings, view, handle }`. */
 function resolve(name, entry) {
   if (entry !== null && typeof entry === 'object') {
     const known = validated.get(entry);

@@ -4,12 +4,9 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { startMockOAuth, settings } = require('./helpers/mock-oauth');
 const { runChild, packageRoot } = require('./helpers/child');
-const { redisMissing, startRedis } = require('./helpers/redis');
+const { redisSuite, startRedis } = require('./helpers/redis');
 
-const missing = redisMissing();
-if (missing && process.env.CI) test('redis-server is installed in CI', () => assert.fail(missing));
-if (missing) console.log(`# SKIPPING the fleet tests: ${missing}`);
-const options = { skip: missing ? `fleet tests skipped: ${missing}` : false };
+const { missing, options } = redisSuite('the fleet tests');
 
 let redis;
 if (!missing) {

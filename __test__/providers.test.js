@@ -9,7 +9,7 @@ const { Connection, createCodeVerifier } = require('..');
 const { startMockOAuth, settings } = require('./helpers/mock-oauth');
 const { mapStore, jsCacheKey } = require('./helpers/stores');
 const { runChild, packageRoot } = require('./helpers/child');
-const { redisMissing, startRedis } = require('./helpers/redis');
+const { redisSuite, startRedis } = require('./helpers/redis');
 
 test('client_secret_basic sends the credentials as HTTP Basic, not in the form', async () => {
   const mock = await startMockOAuth({ clientAuth: 'basic' });
@@ -99,8 +99,8 @@ test('a rotated refresh token is used from then on, stored, and announced', asyn
   }
 });
 
-const missing = redisMissing();
-test('processes sharing Redis never lose a rotation: 4 x 3 forced refreshes, no invalid_grant', { skip: missing ? `skipped: ${missing}` : false }, async () => {
+const redisOptions = redisSuite('the rotation test with Redis').options;
+test('processes sharing Redis never lose a rotation: 4 x 3 forced refreshes, no invalid_grant', redisOptions, async () => {
   const mock = await startMockOAuth({ rotate: true });
   const redis = await startRedis();
   try {

@@ -10,15 +10,9 @@ const { Connection } = require('..');
 const { startMockOAuth, settings } = require('./helpers/mock-oauth');
 const { jsCacheKey } = require('./helpers/stores');
 const { runChild, packageRoot } = require('./helpers/child');
-const { redisMissing, startRedis, freePort } = require('./helpers/redis');
+const { redisSuite, startRedis, freePort } = require('./helpers/redis');
 
-const missing = redisMissing();
-if (missing && process.env.CI) {
-  // CI installs redis-server; its absence there is a broken setup, not a skip.
-  test('redis-server is installed in CI', () => assert.fail(missing));
-}
-if (missing) console.log(`# SKIPPING the Redis store tests: ${missing}`);
-const options = { skip: missing ? `Redis store tests skipped: ${missing}` : false };
+const { missing, options } = redisSuite('the Redis store tests');
 
 let mock;
 let redis;

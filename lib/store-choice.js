@@ -66,7 +66,6 @@ function catalystSegmentStore(app) {
 
 const urlStores = new Map();
 const objectStores = new WeakMap();
-let memoryStore;
 let defaultStore;
 
 function timeoutOption(options) {
@@ -101,7 +100,7 @@ function envDefaultStore() {
   if (defaultStore === undefined) {
     const url = process.env.ZC_CONNECTOR_STORE;
     const timeout = Number(process.env.ZC_CONNECTOR_STORE_TIMEOUT_MS) || undefined;
-    defaultStore = url ? urlStore(url, process.env.ZC_CONNECTOR_STORE_PREFIX || '', timeout) : (memoryStore ??= native.memoryStore());
+    defaultStore = url ? urlStore(url, process.env.ZC_CONNECTOR_STORE_PREFIX || '', timeout) : native.memoryStore();
   }
   return defaultStore;
 }
@@ -128,19 +127,17 @@ class StoreChoice {
   #onTokens;
 
   constructor(app) {
-    if (app !== null && typeof app === 'object') {
-      if (app.refreshAhead !== undefined) {
-        if (typeof app.refreshAhead !== 'boolean') throw invalidStore('refreshAhead must be true or false');
-        this.#refreshAhead = app.refreshAhead;
-      }
-      if (app.onTokens !== undefined) {
-        if (typeof app.onTokens !== 'function') throw invalidStore('onTokens must be a function');
-        this.#onTokens = listenerShim(app.onTokens);
-      }
-    }
-    if (app === null || app === undefined || typeof app !== 'object') {
+    if (app === null || typeof app !== 'object') {
       this.#handle = envDefaultStore();
       return;
+    }
+    if (app.refreshAhead !== undefined) {
+      if (typeof app.refreshAhead !== 'boolean') throw invalidStore('refreshAhead must be true or false');
+      this.#refreshAhead = app.refreshAhead;
+    }
+    if (app.onTokens !== undefined) {
+      if (typeof app.onTokens !== 'function') throw invalidStore('onTokens must be a function');
+      this.#onTokens = listenerShim(app.onTokens);
     }
     if (typeof app.cache === 'function') {
       this.#source = app;

@@ -10,6 +10,21 @@ function redisMissing() {
   return probe.status === 0 ? null : 'redis-server is not installed (apt-get install redis-server)';
 }
 
+/**
+ * For a test file that needs Redis: without `redis-server` it prints a visible
+ * SKIPPING line and returns `skip` options for its tests; under `CI=true` it
+ * registers a failing test instead (CI installs Redis; its absence is a broken
+ * setup, not a skip). Returns `{ missing, options }`.
+ */
+function redisSuite(what) {
+  const missing = redisMissing();
+  if (missing && process.env.CI) {
+    require('node:test').test('redis-server is installed in CI', () => { throw new Error(missing); });
+  }
+  if (missing) console.log(`# SKIPPING ${what}: ${missing}`);
+  return { missing, options: { skip: missing ? `${what} skipped: ${missing}` : false } };
+}
+
 async function freePort() {
   const server = net.createServer();
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -101,4 +116,4 @@ async function startRedis(port, { tls } = {}) {
   };
 }
 
-module.exports = { redisMissing, startRedis, freePort };
+module.exports = { redisMissing, redisSuite, startRedis, freePort };
