@@ -7,9 +7,12 @@
 const { readFileSync } = require('node:fs');
 const native = require('./index.js');
 const { version } = require('./package.json');
-const { CatalystConnectorError } = require('./lib/error.js');
+const { CatalystConnectorError, ConnectorAbortError, callSite, forCaller, withCallSite } = require('./lib/error.js');
 const { storeChoice } = require('./lib/store-choice.js');
 const { replayable, rejectsToken } = require('./lib/api-fetch.js');
+const { connectionArguments, pemList } = require('./lib/options.js');
+const { EventSink } = require('./lib/events.js');
+const { dispatcherFor } = require('./lib/network.js');
 
 native.registerErrorClass(CatalystConnectorError);
 
@@ -161,8 +164,17 @@ class Connector {
     return native.apiDomain(this.#handle);
   }
 
-  getAccessToken() {
+  /**
+   * A valid access token. `{ signal }`: this call rejects (AbortError,
+   * `app/ABORTED`) as soon as the signal aborts; a refresh other callers
+   * wait on goes on.
+   */
+  getAccessToken(options) {
     const handle = this.#handle;
+    const signal = options === undefined ? undefined : signalOf(options);
+    if (signal !== undefined && signal.aborted) {
+      return Promise.reject(withCallSite(new ConnectorAbortError(signal.reason), callSite(this.getAccessToken)));
+    }
     const generation = native.freshGeneration(handle);
     if (generation !== 0) {
       const known = tokenStrings[handle];
@@ -173,7 +185,14 @@ class Connector {
         return Promise.resolve(token);
       }
     }
-    return native.getToken(handle, this.#store.options);
+    return this.#call(native.getToken(handle, this.#store.options), callSite(this.getAccessToken), signal);
+  }
+
+  /** `pending` with errors fit for the caller (stack from `site`, tidy message), racing `signal`. */
+  #call(pending, site, signal) {
+    const settings = this.#settings;
+    const tidy = pending.then(undefined, (error) => { throw forCaller(error, site, secretsOf(settings)); });
+    return signal === undefined ? tidy : raceSignal(tidy, signal, site);
   }
 
   /**
@@ -182,22 +201,22 @@ class Connector {
    */
   async generateAccessToken(code, { codeVerifier } = {}) {
     const verifier = typeof codeVerifier === 'string' && codeVerifier !== '' ? codeVerifier : undefined;
-    const exchanged = await native.exchangeCode(this.#handle, typeof code === 'string' ? code : '', verifier, this.#store.options);
+    const exchanged = await this.#call(native.exchangeCode(this.#handle, typeof code === 'string' ? code : '', verifier, this.#store.options), callSite(this.generateAccessToken));
     this.#settings = { ...this.#settings, refresh_token: exchanged.refreshToken };
     this.#handle = exchanged.handle;
     return exchanged.accessToken;
   }
 
   async refreshAccessToken() {
-    await native.refreshToken(this.#handle, this.#store.options);
+    await this.#call(native.refreshToken(this.#handle, this.#store.options), callSite(this.refreshAccessToken));
   }
 
-  async refreshAndPersistToken() {
-    return native.refreshToken(this.#handle, this.#store.options);
+  refreshAndPersistToken() {
+    return this.#call(native.refreshToken(this.#handle, this.#store.options), callSite(this.refreshAndPersistToken));
   }
 
-  async putAccessTokenInCache() {
-    return native.persistToken(this.#handle, this.#store.options);
+  putAccessTokenInCache() {
+    return this.#call(native.persistToken(this.#handle, this.#store.options), callSite(this.putAccessTokenInCache));
   }
 
   stats() {
@@ -220,7 +239,7 @@ class Connector {
 
   /** Revokes the refresh token at the provider and clears cached and stored tokens. */
   async revoke() {
-    await native.revokeToken(this.#handle, this.#store.options);
+    await this.#call(native.revokeToken(this.#handle, this.#store.options), callSite(this.revoke));
   }
 
   /**
@@ -230,18 +249,28 @@ class Connector {
    * can be sent again.
    */
   async fetch(input, init = {}) {
-    const token = await this.getAccessToken();
+    const site = callSite(this.fetch);
+    const signal = init.signal ?? undefined;
+    const token = await this.getAccessToken(signal === undefined ? undefined : { signal });
     const url = this.#apiUrl(input);
     const scheme = native.authorizationScheme(this.#handle);
-    const send = (token) => {
+    const dispatcher = dispatcherFor(this.#store.ca);
+    const send = async (token) => {
       const headers = new Headers(init.headers);
       headers.set('authorization', `${scheme} ${token}`);
-      return globalThis.fetch(url, { ...init, headers });
+      const request = { ...init, headers };
+      if (dispatcher !== undefined && request.dispatcher === undefined) request.dispatcher = dispatcher;
+      try {
+        return await globalThis.fetch(url, request);
+      } catch (error) {
+        if (signal !== undefined && signal.aborted) throw withCallSite(new ConnectorAbortError(signal.reason), site);
+        throw error;
+      }
     };
     const response = await send(token);
     if (!replayable(init.body) || !(await rejectsToken(response))) return response;
     native.invalidateToken(this.#handle, token);
-    return send(await this.getAccessToken());
+    return send(await this.getAccessToken(signal === undefined ? undefined : { signal }));
   }
 
   #apiUrl(input) {
@@ -267,16 +296,25 @@ class Connector {
   }
 }
 
-/** A set of connectors, from an object or the path of a JSON file. */
+/**
+ * A set of connectors, from an object or the path of a JSON file. Takes the
+ * JSON and a Catalyst app in either order (`new Connection(app, json)` is the
+ * SDK's), or the JSON and options; with an app, options may come third.
+ */
 class Connection {
   #json;
   #app;
   #store;
+  #sink;
 
-  constructor(propJson, app) {
-    this.#json = readConnectionJson(propJson);
+  constructor(first, second, third) {
+    const { json, app, options } = connectionArguments(first, second, third);
+    const parsed = readConnectionJson(json);
+    this.#json = parsed;
     this.#app = app;
-    this.#store = storeChoice(app);
+    this.#sink = new EventSink(options?.logger, options?.onTokens, () => connectionSecrets(parsed));
+    this.#store = storeChoice(app, options, this.#sink);
+    this.#store.ca = options?.ca === undefined ? NO_CA : pemList(options.ca);
   }
 
   get connectionJson() {
@@ -300,6 +338,94 @@ class Connection {
   getComponentVersion() {
     return version;
   }
+
+  /**
+   * Listens to 'refresh' ({ connectorName, durationMs, attempt, background }),
+   * 'error' (a CatalystConnectorError of a failed background refresh or store)
+   * and 'tokens' (a rotated refresh token). Listeners never keep the process
+   * alive; one that throws is reported as a process warning.
+   */
+  on(event, listener) {
+    this.#sink.emitter.on(event, listener);
+    return this;
+  }
+
+  addListener(event, listener) {
+    return this.on(event, listener);
+  }
+
+  once(event, listener) {
+    this.#sink.emitter.once(event, listener);
+    return this;
+  }
+
+  off(event, listener) {
+    this.#sink.emitter.off(event, listener);
+    return this;
+  }
+
+  removeListener(event, listener) {
+    return this.off(event, listener);
+  }
+
+  removeAllListeners(event) {
+    this.#sink.emitter.removeAllListeners(event);
+    return this;
+  }
+
+  listenerCount(event) {
+    return this.#sink.emitter.listenerCount(event);
+  }
+}
+
+const NO_CA = Object.freeze([]);
+
+/** The strings of a connection JSON that must never be logged. */
+function connectionSecrets(json) {
+  const secrets = [];
+  if (json === null || typeof json !== 'object') return secrets;
+  for (const entry of Object.values(json)) {
+    if (entry !== null && typeof entry === 'object') secrets.push(...secretsOf(entry));
+  }
+  return secrets;
+}
+
+/** The secret settings of one connector. */
+function secretsOf(settings) {
+  return [settings.client_secret, settings.refresh_token, settings.secret_key].filter((value) => typeof value === 'string');
+}
+
+/** `options.signal`, checked. */
+function signalOf(options) {
+  if (options === null || typeof options !== 'object') return undefined;
+  const { signal } = options;
+  if (signal === undefined || signal === null) return undefined;
+  if (typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
+    throw new CatalystConnectorError('app/INVALID_ARGUMENT', 'signal must be an AbortSignal');
+  }
+  return signal;
+}
+
+/** `promise`, or an AbortError as soon as `signal` aborts (the work behind `promise` goes on). */
+function raceSignal(promise, signal, site) {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(withCallSite(new ConnectorAbortError(signal.reason), site));
+    if (signal.aborted) {
+      onAbort();
+      promise.catch(() => {});
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
+      (error) => { signal.removeEventListener('abort', onAbort); reject(error); },
+    );
+  });
+}
+
+/** A Connection over a Catalyst app: what the SDK's `app.connection(json)` returns after `register`. */
+function connection(app, json, options) {
+  return new Connection(app, json, options);
 }
 
 /** A new PKCE code verifier for `getAuthorizationUrl({ codeVerifier })`. */
@@ -307,4 +433,4 @@ function createCodeVerifier() {
   return native.newCodeVerifier();
 }
 
-module.exports = { Connection, Connector, CatalystConnectorError, createCodeVerifier };
+module.exports = { Connection, Connector, CatalystConnectorError, createCodeVerifier, connection };

@@ -1,5 +1,10 @@
 'use strict';
-// The error class of zcatalyst-connector-rs, as @zcatalyst/connector shapes it.
+// The error class of zcatalyst-connector-rs, as @zcatalyst/connector shapes it,
+// plus what makes a rejected error read well in a log: the caller's stack, a
+// bounded provider message with our secrets taken out, and `code` and
+// `statusCode` in `util.inspect()`.
+
+const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 
 /** The error every failure is reported with; `code` is stable. */
 class CatalystConnectorError extends Error {
@@ -7,8 +12,8 @@ class CatalystConnectorError extends Error {
   #value;
   #statusCode;
 
-  constructor(code, message, value = null, statusCode = 400) {
-    super(message);
+  constructor(code, message, value = null, statusCode = 400, options = undefined) {
+    super(message, options);
     this.#code = code;
     this.#value = value;
     this.#statusCode = statusCode;
@@ -37,6 +42,88 @@ class CatalystConnectorError extends Error {
   toString() {
     return JSON.stringify(this.toJSON());
   }
+
+  /** `util.inspect()`: the stack, then `code`, `statusCode` and any `cause`, as Node shows own fields. */
+  [inspectSymbol](depth, options, inspect) {
+    const fields = { code: this.#code, statusCode: this.#statusCode };
+    if (this.#value !== null && this.#value !== undefined) fields.value = this.#value;
+    if ('cause' in this) fields[Symbol.for('cause')] = this.cause;
+    const shown = inspect(fields, { ...options, depth: options.depth === null ? null : options.depth - 1 })
+      .replace('[Symbol(cause)]', '[cause]');
+    return `${this.stack} ${shown}`;
+  }
 }
 
-module.exports = { CatalystConnectorError };
+/** The error of an aborted call: `name` is 'AbortError', `cause` the signal's reason. */
+class ConnectorAbortError extends CatalystConnectorError {
+  constructor(reason) {
+    super('app/ABORTED', 'The operation was aborted', null, 400, { cause: reason });
+  }
+
+  get name() {
+    return 'AbortError';
+  }
+}
+
+/** A stack-holder made at a public method's call site; cheap until `.stack` is read. */
+function callSite(method) {
+  const site = {};
+  Error.captureStackTrace(site, method);
+  return site;
+}
+
+/** Gives `error` the frames of `site` (where the caller called us); returns it. */
+function withCallSite(error, site) {
+  if (!(error instanceof Error) || site === undefined) return error;
+  const frames = String(site.stack).split('\n').slice(1).join('\n');
+  const head = `${error.name}: ${error.message}`;
+  Object.defineProperty(error, 'stack', { value: frames ? `${head}\n${frames}` : head, writable: true, configurable: true });
+  return error;
+}
+
+/** At most this many characters of a provider's `error_description`. */
+const DESCRIPTION_LIMIT = 200;
+const OAUTH_PREFIX = 'The token endpoint returned an error: ';
+
+/** Replaces each secret (strings of 4 or more characters) in `text` with `[redacted]`. */
+function redact(text, secrets) {
+  let out = text;
+  for (const secret of secrets) {
+    if (typeof secret === 'string' && secret.length >= 4) out = out.split(secret).join('[redacted]');
+  }
+  return out;
+}
+
+/**
+ * A provider's words in an OAuth error, some of which echo the request: the
+ * `error_description` cut to DESCRIPTION_LIMIT characters and `secrets`
+ * replaced (before the cut, so no prefix of a secret survives either).
+ */
+function tidyMessage(message, secrets) {
+  if (typeof message !== 'string') return message;
+  let text = redact(message, secrets);
+  if (text.startsWith(OAUTH_PREFIX)) {
+    const match = /^([^(]*) \(([\s\S]*)\)$/.exec(text.slice(OAUTH_PREFIX.length));
+    if (match) {
+      const [, error, description] = match;
+      const cut = description.length > DESCRIPTION_LIMIT ? `${description.slice(0, DESCRIPTION_LIMIT)}…` : description;
+      text = `${OAUTH_PREFIX}${error.slice(0, DESCRIPTION_LIMIT)} (${cut})`;
+    } else {
+      text = OAUTH_PREFIX + text.slice(OAUTH_PREFIX.length, OAUTH_PREFIX.length + DESCRIPTION_LIMIT);
+    }
+  }
+  return text;
+}
+
+/** An error of ours (from the native side) made fit for logs: tidy message, caller's stack. */
+function forCaller(error, site, secrets) {
+  if (error instanceof CatalystConnectorError) {
+    const tidy = tidyMessage(error.message, secrets);
+    if (tidy !== error.message) {
+      Object.defineProperty(error, 'message', { value: tidy, writable: true, configurable: true, enumerable: false });
+    }
+  }
+  return withCallSite(error, site);
+}
+
+module.exports = { CatalystConnectorError, ConnectorAbortError, callSite, withCallSite, forCaller, tidyMessage, redact };

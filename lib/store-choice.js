@@ -7,6 +7,7 @@
 
 const native = require('../index.js');
 const { CatalystConnectorError } = require('./error.js');
+const { pemList } = require('./options.js');
 
 const CATALYST_MAX_VALUE = 16000;
 const CATALYST_MAX_HOURS = 48;
@@ -105,64 +106,66 @@ function envDefaultStore() {
   return defaultStore;
 }
 
-/** `onTokens` never throws into native code: errors become process warnings. */
-function listenerShim(listener) {
-  return (event) => {
-    Promise.resolve()
-      .then(() => listener(event))
-      .catch((error) => process.emitWarning(`onTokens listener failed: ${error && error.message}`));
-  };
-}
-
 /**
  * A Connection's store: resolved at once for URLs (a bad one throws from the
  * constructor), on first use for JS objects (a Catalyst app made per request
- * costs nothing until a token is missing).
+ * costs nothing until a token is missing). `app` is a Catalyst app or
+ * undefined, `options` the checked options object or undefined, `sink` the
+ * Connection's EventSink.
  */
 class StoreChoice {
   #source;
   #handle;
   #options;
   #refreshAhead = true;
-  #onTokens;
+  #sink;
+  #extra;
 
-  constructor(app) {
-    if (app === null || typeof app !== 'object') {
-      this.#handle = envDefaultStore();
-      return;
+  constructor(app, options, sink) {
+    this.#sink = sink;
+    if (options !== undefined) {
+      if (options.refreshAhead !== undefined) {
+        if (typeof options.refreshAhead !== 'boolean') throw invalidStore('refreshAhead must be true or false');
+        this.#refreshAhead = options.refreshAhead;
+      }
+      if (options.onTokens !== undefined && typeof options.onTokens !== 'function') {
+        throw invalidStore('onTokens must be a function');
+      }
+      if (options.timeoutMs !== undefined || options.ca !== undefined) {
+        this.#extra = { timeoutMs: options.timeoutMs, ca: options.ca === undefined ? undefined : pemList(options.ca).join('\n') };
+      }
     }
-    if (app.refreshAhead !== undefined) {
-      if (typeof app.refreshAhead !== 'boolean') throw invalidStore('refreshAhead must be true or false');
-      this.#refreshAhead = app.refreshAhead;
-    }
-    if (app.onTokens !== undefined) {
-      if (typeof app.onTokens !== 'function') throw invalidStore('onTokens must be a function');
-      this.#onTokens = listenerShim(app.onTokens);
-    }
-    if (typeof app.cache === 'function') {
+    if (app !== undefined) {
       this.#source = app;
       return;
     }
-    if (!('store' in app) || app.store === undefined) {
+    if (options === undefined || options.store === undefined) {
       this.#handle = envDefaultStore();
       return;
     }
-    const { store } = app;
-    const timeoutMs = timeoutOption(app);
+    const { store } = options;
+    const timeoutMs = timeoutOption(options);
     if (typeof store === 'string') {
-      const prefix = app.keyPrefix ?? '';
+      const prefix = options.keyPrefix ?? '';
       if (typeof prefix !== 'string') throw invalidStore('keyPrefix must be a string');
       this.#handle = urlStore(store, prefix, timeoutMs);
     } else if (store !== null && typeof store === 'object' && typeof store.get === 'function' && typeof store.put === 'function') {
-      this.#source = app;
+      this.#source = options;
     } else {
       throw invalidStore("store must be a URL (redis://, file://, memory:) or an object with get(key) and put(key, value, ttlSeconds)");
     }
   }
 
-  /** The native call options: store, refresh-ahead and listener. */
+  /**
+   * The native call options: store, refresh-ahead, the event listener and
+   * `{ timeoutMs, ca }` (the last two read by engines that support them).
+   */
   get options() {
-    return (this.#options ??= native.callOptions(this.#store(), this.#refreshAhead, this.#onTokens));
+    if (this.#options === undefined) {
+      const sink = this.#sink;
+      this.#options = native.callOptions(this.#store(), this.#refreshAhead, (event) => sink.handle(event), this.#extra);
+    }
+    return this.#options;
   }
 
   #store() {
@@ -176,12 +179,9 @@ class StoreChoice {
   }
 }
 
-let defaultChoice;
-
-/** The StoreChoice of a Connection made without a store argument (shared). */
-function storeChoice(app) {
-  if (app === undefined || app === null) return (defaultChoice ??= new StoreChoice(undefined));
-  return new StoreChoice(app);
+/** The StoreChoice of a Connection (see StoreChoice). */
+function storeChoice(app, options, sink) {
+  return new StoreChoice(app, options, sink);
 }
 
 module.exports = { storeChoice };

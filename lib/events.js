@@ -1,0 +1,159 @@
+'use strict';
+// Where the engine's events go: a Connection's listeners (`connection.on`),
+// its `logger` option, stderr under `DEBUG=zcatalyst-connector`, and its
+// `onTokens` option. Nothing is printed unless one of those asks for it. A
+// listener or logger that throws is reported as a process warning and never
+// reaches the refresh that announced the event.
+//
+// The engine's events are plain objects `{ type, connectorName, ... }`:
+//   tokens           refreshToken, accessToken, expiresAt (a rotated refresh token)
+//   refresh          durationMs, attempt, background
+//   refresh_failed   code, message, statusCode, retryAfterMs, attempt
+//   store_error      store, message          store_recovered  store
+//   lock_wait        lock_takeover
+// (an event without `type` is today's rotation event: `tokens`).
+
+const { EventEmitter } = require('node:events');
+const { CatalystConnectorError, tidyMessage } = require('./error.js');
+
+const NAMESPACE = 'zcatalyst-connector';
+
+/** Whether a `DEBUG` value (the `debug` package's convention) enables NAMESPACE. */
+function debugEnabled(value) {
+  if (typeof value !== 'string' || value === '') return false;
+  let enabled = false;
+  for (const pattern of value.split(/[\s,]+/)) {
+    if (pattern === '') continue;
+    const negated = pattern.startsWith('-');
+    const glob = negated ? pattern.slice(1) : pattern;
+    const regex = new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    if (regex.test(NAMESPACE)) {
+      if (negated) return false;
+      enabled = true;
+    }
+  }
+  return enabled;
+}
+
+const debugOn = debugEnabled(process.env.DEBUG);
+
+/** How each event type is logged: level and message. */
+const LOG = {
+  tokens: ['info', 'the provider rotated the refresh token'],
+  refresh: ['info', 'access token refreshed'],
+  refresh_failed: ['warn', 'token refresh failed'],
+  store_error: ['warn', 'the token store failed; serving from memory and refreshing directly'],
+  store_recovered: ['info', 'the token store answers again'],
+  lock_wait: ['debug', 'waiting for another process to refresh (fleet lock)'],
+  lock_takeover: ['warn', "took over the fleet lock of a process that did not finish its refresh"],
+};
+
+/** The fields of an event that may be logged: never a token. */
+function loggable(event, type, secrets) {
+  const fields = { event: type };
+  for (const key of Object.keys(event)) {
+    if (key === 'type' || key === 'accessToken' || key === 'refreshToken') continue;
+    const value = event[key];
+    if (value === null || value === undefined) continue;
+    fields[key] = typeof value === 'string' ? tidyMessage(value, secrets()) : value;
+  }
+  return fields;
+}
+
+function warnListenerFailed(what, error) {
+  process.emitWarning(`zcatalyst-connector: ${what} threw: ${error && error.message}`);
+}
+
+/**
+ * A Connection's event sink. `secrets()` lists the strings that must never be
+ * logged (client secrets, refresh tokens, secret keys of its connectors).
+ */
+class EventSink {
+  #emitter;
+  #logger;
+  #onTokens;
+  #secrets;
+
+  constructor(logger, onTokens, secrets) {
+    this.#logger = logger ?? undefined;
+    this.#onTokens = onTokens;
+    this.#secrets = secrets;
+  }
+
+  /** The lazily made EventEmitter (a Connection nobody listens to never makes one). */
+  get emitter() {
+    return (this.#emitter ??= new EventEmitter());
+  }
+
+  /** Routes one engine event; never throws. */
+  handle(event) {
+    if (event === null || typeof event !== 'object') return;
+    const type = typeof event.type === 'string' ? event.type : 'tokens';
+    const [level, message] = LOG[type] ?? ['debug', type];
+    const logger = this.#logger;
+    if (logger !== undefined || debugOn) {
+      const fields = loggable(event, type, this.#secrets);
+      if (type === 'refresh_failed' && fields.retryAfterMs === undefined) fields.retry = false;
+      const shownLevel = type === 'refresh_failed' && fields.retry === false ? 'error' : level;
+      if (logger !== undefined) {
+        try {
+          logger[shownLevel](fields, `${NAMESPACE}: ${message}`);
+        } catch (error) {
+          warnListenerFailed('the logger', error);
+        }
+      }
+      if (debugOn) process.stderr.write(`${NAMESPACE} ${shownLevel} ${message} ${JSON.stringify(fields)}\n`);
+    }
+    if (type === 'tokens') {
+      const tokens = {
+        connectorName: event.connectorName,
+        refreshToken: event.refreshToken,
+        accessToken: event.accessToken,
+        expiresAt: event.expiresAt,
+      };
+      if (this.#onTokens !== undefined) this.#call('onTokens', this.#onTokens, tokens);
+      this.#emit('tokens', tokens);
+    } else if (type === 'refresh') {
+      this.#emit('refresh', { ...event });
+    } else if (type === 'refresh_failed' || type === 'store_error') {
+      this.#emit('error', this.#errorOf(event, type));
+    }
+  }
+
+  #errorOf(event, type) {
+    const secrets = this.#secrets();
+    const code = type === 'store_error' ? 'app/STORE_UNAVAILABLE' : (event.code || 'app/REFRESH_FAILED');
+    const statusCode = typeof event.statusCode === 'number' ? event.statusCode : 503;
+    const error = new CatalystConnectorError(code, tidyMessage(String(event.message ?? ''), secrets), null, statusCode);
+    Object.defineProperty(error, 'stack', { value: `${error.name}: ${error.message}`, writable: true, configurable: true });
+    for (const key of ['connectorName', 'attempt', 'retryAfterMs', 'store']) {
+      if (event[key] !== undefined && event[key] !== null) {
+        Object.defineProperty(error, key, { value: event[key], enumerable: true, configurable: true, writable: true });
+      }
+    }
+    return error;
+  }
+
+  /** Emits to the Connection's listeners, only when it has some (an unheard 'error' is not thrown). */
+  #emit(name, payload) {
+    const emitter = this.#emitter;
+    if (emitter === undefined || emitter.listenerCount(name) === 0) return;
+    for (const listener of emitter.rawListeners(name)) {
+      // `once` listeners are wrapped; calling the raw wrapper removes them as emit() would.
+      this.#call(`a '${name}' listener`, listener, payload, emitter);
+    }
+  }
+
+  #call(what, listener, payload, self) {
+    try {
+      const result = listener.call(self, payload);
+      if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+        result.then(undefined, (error) => warnListenerFailed(what, error));
+      }
+    } catch (error) {
+      warnListenerFailed(what, error);
+    }
+  }
+}
+
+module.exports = { EventSink, debugEnabled };
