@@ -171,7 +171,14 @@ class Connector {
    */
   getAccessToken(options) {
     const handle = this.#handle;
-    const signal = options === undefined ? undefined : signalOf(options);
+    let signal;
+    if (options !== undefined) {
+      try {
+        signal = signalOf(options);
+      } catch (error) {
+        return Promise.reject(withCallSite(error, callSite(this.getAccessToken)));
+      }
+    }
     if (signal !== undefined && signal.aborted) {
       return Promise.reject(withCallSite(new ConnectorAbortError(signal.reason), callSite(this.getAccessToken)));
     }
