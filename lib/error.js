@@ -89,7 +89,11 @@ const OAUTH_PREFIX = 'The token endpoint returned an error: ';
 function redact(text, secrets) {
   let out = text;
   for (const secret of secrets) {
-    if (typeof secret === 'string' && secret.length >= 4) out = out.split(secret).join('[redacted]');
+    if (typeof secret !== 'string' || secret.length < 4) continue;
+    // As given, and as a provider echoing the request's form or query would show it.
+    for (const shown of new Set([secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)])) {
+      out = out.split(shown).join('[redacted]');
+    }
   }
   return out;
 }
