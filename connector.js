@@ -10,8 +10,8 @@ const { version } = require('./package.json');
 const { CatalystConnectorError, ConnectorAbortError, callSite, forCaller, withCallSite } = require('./lib/error.js');
 const { storeChoice } = require('./lib/store-choice.js');
 const { replayable, rejectsToken } = require('./lib/api-fetch.js');
-const { connectionArguments, pemList } = require('./lib/options.js');
-const { EventSink } = require('./lib/events.js');
+const { connectionArguments } = require('./lib/options.js');
+const { EventSink, secretsOf } = require('./lib/events.js');
 const { dispatcherFor } = require('./lib/network.js');
 
 native.registerErrorClass(CatalystConnectorError);
@@ -319,9 +319,8 @@ class Connection {
     const parsed = readConnectionJson(json);
     this.#json = parsed;
     this.#app = app;
-    this.#sink = new EventSink(options?.logger, options?.onTokens, () => connectionSecrets(parsed));
+    this.#sink = new EventSink(options?.logger, options?.onTokens, parsed);
     this.#store = storeChoice(app, options, this.#sink);
-    this.#store.ca = options?.ca === undefined ? NO_CA : pemList(options.ca);
   }
 
   get connectionJson() {
@@ -385,22 +384,6 @@ class Connection {
   }
 }
 
-const NO_CA = Object.freeze([]);
-
-/** The strings of a connection JSON that must never be logged. */
-function connectionSecrets(json) {
-  const secrets = [];
-  if (json === null || typeof json !== 'object') return secrets;
-  for (const entry of Object.values(json)) {
-    if (entry !== null && typeof entry === 'object') secrets.push(...secretsOf(entry));
-  }
-  return secrets;
-}
-
-/** The secret settings of one connector. */
-function secretsOf(settings) {
-  return [settings.client_secret, settings.refresh_token, settings.secret_key].filter((value) => typeof value === 'string');
-}
 
 /** `options.signal`, checked. */
 function signalOf(options) {

@@ -11,12 +11,14 @@ const { startMockOAuth, settings } = require('./helpers/mock-oauth');
 let slow;
 let api;
 let apiCalls = 0;
+let onApiCall = () => {};
 
 before(async () => {
   slow = await startMockOAuth({ delayMs: 1500 });
   // An API that answers after 2 s.
   api = http.createServer((req, res) => {
     apiCalls += 1;
+    onApiCall();
     const timer = setTimeout(() => { res.writeHead(200); res.end('{}'); }, 2000);
     res.on('close', () => clearTimeout(timer));
   });
@@ -78,9 +80,11 @@ test('fetch(url, { signal }) rejects promptly while waiting for the token and wh
   assert.equal(apiCalls, 0, 'the API was not called');
 
   await connector.getAccessToken();
-  signal = AbortSignal.timeout(200);
+  // Aborted once the API has the request and is taking its time.
+  const controller = new AbortController();
+  onApiCall = () => setTimeout(() => controller.abort(new Error('too slow')), 50);
   started = Date.now();
-  assertAborted(await connector.fetch(apiUrl, { signal }).catch((e) => e), signal.reason);
+  assertAborted(await connector.fetch(apiUrl, { signal: controller.signal }).catch((e) => e), controller.signal.reason);
   assert.ok(Date.now() - started < 1500, 'while the API was slow');
   assert.equal(apiCalls, 1);
 });

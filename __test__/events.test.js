@@ -119,7 +119,7 @@ test('listeners never keep the process alive', async () => {
 test('engine events: refresh and refresh_failed reach listeners and the logger (router contract)', () => {
   const { logger, calls } = recordingLogger();
   const secrets = ['client-secret-value'];
-  const sink = new EventSink(logger, undefined, () => secrets);
+  const sink = new EventSink(logger, undefined, { crm: { client_secret: secrets[0] } });
   const refreshes = [];
   const errors = [];
   sink.emitter.on('refresh', (event) => refreshes.push(event));
@@ -143,7 +143,7 @@ test('engine events: refresh and refresh_failed reach listeners and the logger (
   ]);
   assert.ok(!JSON.stringify(calls).includes('client-secret-value'));
   // 'error' with no listener is not thrown (unlike a bare EventEmitter).
-  new EventSink(undefined, undefined, () => []).handle({ type: 'refresh_failed', code: 'app/TIMEOUT', message: 'slow' });
+  new EventSink(undefined, undefined, null).handle({ type: 'refresh_failed', code: 'app/TIMEOUT', message: 'slow' });
 });
 
 test('engine events from a real refresh: refresh and error', { todo: 'native side: callOptions onEvent with refresh/refresh_failed events' }, async () => {

@@ -64,20 +64,39 @@ function warnListenerFailed(what, error) {
   process.emitWarning(`zcatalyst-connector: ${what} threw: ${error && error.message}`);
 }
 
+/** The secret settings of one connector. */
+function secretsOf(settings) {
+  return [settings.client_secret, settings.refresh_token, settings.secret_key].filter((value) => typeof value === 'string');
+}
+
+/** The strings of a connection JSON that must never be logged. */
+function connectionSecrets(json) {
+  const secrets = [];
+  if (json === null || typeof json !== 'object') return secrets;
+  for (const entry of Object.values(json)) {
+    if (entry !== null && typeof entry === 'object') secrets.push(...secretsOf(entry));
+  }
+  return secrets;
+}
+
 /**
- * A Connection's event sink. `secrets()` lists the strings that must never be
- * logged (client secrets, refresh tokens, secret keys of its connectors).
+ * A Connection's event sink; `json` is its connection JSON, whose secrets
+ * (client secrets, refresh tokens, secret keys) are never logged.
  */
 class EventSink {
   #emitter;
   #logger;
   #onTokens;
-  #secrets;
+  #json;
 
-  constructor(logger, onTokens, secrets) {
+  constructor(logger, onTokens, json) {
     this.#logger = logger ?? undefined;
     this.#onTokens = onTokens;
-    this.#secrets = secrets;
+    this.#json = json;
+  }
+
+  #secrets() {
+    return connectionSecrets(this.#json);
   }
 
   /** The lazily made EventEmitter (a Connection nobody listens to never makes one). */
@@ -92,7 +111,7 @@ class EventSink {
     const [level, message] = LOG[type] ?? ['debug', type];
     const logger = this.#logger;
     if (logger !== undefined || debugOn) {
-      const fields = loggable(event, type, this.#secrets);
+      const fields = loggable(event, type, () => this.#secrets());
       if (type === 'refresh_failed' && fields.retryAfterMs === undefined) fields.retry = false;
       const shownLevel = type === 'refresh_failed' && fields.retry === false ? 'error' : level;
       if (logger !== undefined) {
@@ -156,4 +175,4 @@ class EventSink {
   }
 }
 
-module.exports = { EventSink, debugEnabled };
+module.exports = { EventSink, debugEnabled, secretsOf };

@@ -65,6 +65,7 @@ function catalystSegmentStore(app) {
   };
 }
 
+const NO_CA = Object.freeze([]);
 const urlStores = new Map();
 const objectStores = new WeakMap();
 let defaultStore;
@@ -120,10 +121,13 @@ class StoreChoice {
   #refreshAhead = true;
   #sink;
   #extra;
+  /** The `ca` option as PEM strings, for fetch(). */
+  ca = NO_CA;
 
   constructor(app, options, sink) {
     this.#sink = sink;
     if (options !== undefined) {
+      if (options.ca !== undefined) this.ca = pemList(options.ca);
       if (options.refreshAhead !== undefined) {
         if (typeof options.refreshAhead !== 'boolean') throw invalidStore('refreshAhead must be true or false');
         this.#refreshAhead = options.refreshAhead;
