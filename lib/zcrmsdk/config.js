@@ -129,8 +129,10 @@ function normalize(config) {
     iamurl: String(config.iamurl),
     base_url: String(config.base_url),
     version: String(config.version),
-    mysql_username: String(config.mysql_username),
-    mysql_password: String(config.mysql_password),
+    // As read (properties files turn `password=1234` into a number, and the
+    // legacy's getters return it so); the MySQL client gets strings.
+    mysql_username: config.mysql_username,
+    mysql_password: config.mysql_password,
     mysql_host: String(config.mysql_host),
     mysql_port: port,
     timeout_ms: timeout,

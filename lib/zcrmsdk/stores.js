@@ -56,8 +56,8 @@ function mysqlStore(config) {
   const pool = mysql.createPool({
     host: config.mysql_host,
     port: config.mysql_port,
-    user: config.mysql_username,
-    password: config.mysql_password,
+    user: String(config.mysql_username),
+    password: String(config.mysql_password),
     database: 'zohooauth',
     connectionLimit: 4,
     maxIdle: 4,
