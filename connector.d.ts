@@ -134,6 +134,49 @@ export interface StoreOptions {
    * a throw or rejection becomes a process warning.
    */
   onTokens?: (event: RotatedTokensEvent) => void | Promise<void>
+  /**
+   * Receives structured, redacted events (refreshes, failures, store outages,
+   * lock waits, rotations) as `logger[level](fields, message)`: console, pino
+   * and bunyan fit. Default: none (`DEBUG=zcatalyst-connector` prints them to stderr).
+   */
+  logger?: ConnectorLogger
+  /** Extra trusted certificate authorities (PEM), on top of Node's roots, `NODE_EXTRA_CA_CERTS` and `SSL_CERT_FILE`. */
+  ca?: string | Buffer | Array<string | Buffer>
+  /** Bound on each token request, milliseconds (default: `ZC_CONNECTOR_HTTP_TIMEOUT_MS`, else 30000). */
+  timeoutMs?: number
+}
+
+/** Any object with these four methods: `console`, a pino or bunyan logger. */
+export interface ConnectorLogger {
+  debug(fields: ConnectorLogFields, message: string): unknown
+  info(fields: ConnectorLogFields, message: string): unknown
+  warn(fields: ConnectorLogFields, message: string): unknown
+  error(fields: ConnectorLogFields, message: string): unknown
+}
+
+/** What a log line carries: the event's type and its fields, never a token or secret. */
+export interface ConnectorLogFields {
+  /** `refresh`, `refresh_failed`, `store_error`, `store_recovered`, `lock_wait`, `lock_takeover` or `tokens`. */
+  event: string
+  connectorName?: string
+  [field: string]: unknown
+}
+
+/** The `'refresh'` event of a Connection: a token was obtained from the provider. */
+export interface RefreshEvent {
+  connectorName: string
+  /** How long the token request took, milliseconds. */
+  durationMs: number
+  /** 1 for the first try, more for retries. */
+  attempt: number
+  /** Whether it was a refresh ahead of expiry, which no caller waited for. */
+  background: boolean
+}
+
+/** Options of `getAccessToken()`. */
+export interface GetAccessTokenOptions {
+  /** Rejects this call (AbortError, `app/ABORTED`) when the signal aborts; a refresh others wait on goes on. */
+  signal?: AbortSignal
 }
 
 /** A Catalyst SDK app (`catalyst.initialize(req)`): tokens go to its project's default cache segment. */
@@ -230,6 +273,7 @@ export type CatalystConnectorErrorCode =
   | 'app/SECRET_KEY_MISSING'
   | 'app/INVALID_STORE'
   | 'app/STORE_UNAVAILABLE'
+  | 'app/ABORTED'
 
 /**
  * The error every failure is reported with (`instanceof Error`). Messages name
@@ -284,6 +328,10 @@ export declare class Connection {
    * @throws {CatalystConnectorError} `app/INVALID_STORE` when the store option cannot be used.
    */
   constructor(propJson: ConnectionJson | string, app?: CatalystAppLike | StoreOptions | null)
+  /** The SDK's argument order (`app.connection(json)` builds it so); options come third. */
+  constructor(app: CatalystAppLike, propJson: ConnectionJson | string, options?: StoreOptions)
+  /** A Catalyst app and options. */
+  constructor(propJson: ConnectionJson | string, app: CatalystAppLike, options?: StoreOptions)
   /** The connection JSON; null when the path could not be read or was not a JSON object. */
   readonly connectionJson: ConnectionJson | null
   /** The `app` argument given to the constructor. */
@@ -302,7 +350,27 @@ export declare class Connection {
   getComponentName(): string
   /** This package's version. */
   getComponentVersion(): string
+  /**
+   * Listens to this Connection's events (EventEmitter semantics): `'refresh'`,
+   * `'error'` (a failed refresh or store operation, as a {@link CatalystConnectorError};
+   * never thrown when nobody listens) and `'tokens'` (a rotated refresh token).
+   * Listeners never keep the process alive; one that throws becomes a process warning.
+   */
+  on(event: 'refresh', listener: (event: RefreshEvent) => void): this
+  on(event: 'error', listener: (error: CatalystConnectorError) => void): this
+  on(event: 'tokens', listener: (event: RotatedTokensEvent) => void): this
+  once(event: 'refresh', listener: (event: RefreshEvent) => void): this
+  once(event: 'error', listener: (error: CatalystConnectorError) => void): this
+  once(event: 'tokens', listener: (event: RotatedTokensEvent) => void): this
+  addListener(event: 'refresh' | 'error' | 'tokens', listener: (event: any) => void): this
+  off(event: 'refresh' | 'error' | 'tokens', listener: (event: any) => void): this
+  removeListener(event: 'refresh' | 'error' | 'tokens', listener: (event: any) => void): this
+  removeAllListeners(event?: 'refresh' | 'error' | 'tokens'): this
+  listenerCount(event: 'refresh' | 'error' | 'tokens'): number
 }
+
+/** `new Connection(app, propJson, options)`: what zcatalyst-sdk-node's `app.connection(json)` returns after `require('zcatalyst-connector-rs/register')`. */
+export declare function connection(app: CatalystAppLike, propJson: ConnectionJson | string, options?: StoreOptions): Connection
 
 /**
  * One OAuth client whose access token is cached and refreshed in Rust, shared
@@ -350,7 +418,7 @@ export declare class Connector {
    * const token = await connection.getConnector('crm').getAccessToken()
    * await fetch('https://www.zohoapis.com/crm/v6/Leads', { headers: { Authorization: `Zoho-oauthtoken ${token}` } })
    */
-  getAccessToken(): Promise<string>
+  getAccessToken(options?: GetAccessTokenOptions): Promise<string>
   /**
    * Exchanges an authorization code (`grant_type=authorization_code`); the
    * returned refresh token replaces the configured one (`refreshToken`).
@@ -381,7 +449,7 @@ export declare class Connector {
    * a stream.
    *
    * @param input an absolute URL, a `URL`, or a path relative to `apiDomain`
-   * @param init the platform `fetch` options
+   * @param init the platform `fetch` options; an aborted `signal` rejects with AbortError (`app/ABORTED`)
    * @throws {CatalystConnectorError} (rejects) `app/INVALID_ARGUMENT` for a relative URL without an
    *   `api_domain`; any error of `getAccessToken()`.
    * @example

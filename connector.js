@@ -318,7 +318,8 @@ class Connection {
     const { json, app, options } = connectionArguments(first, second, third);
     const parsed = readConnectionJson(json);
     this.#json = parsed;
-    this.#app = app;
+    // The app, else the second argument as given (the JS package's `connection.app`).
+    this.#app = app !== undefined ? app : second;
     this.#sink = new EventSink(options?.logger, options?.onTokens, parsed);
     this.#store = storeChoice(app, options, this.#sink);
   }
