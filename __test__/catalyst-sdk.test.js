@@ -33,8 +33,8 @@ function makeApplication() {
 }
 
 /** Runs `source` as the application's main module; resolves to its one JSON line of output. */
-function runApplication(source, { cwd = appDir, env = {} } = {}) {
-  const file = path.join(appDir, `function-${Math.random().toString(36).slice(2)}.js`);
+function runApplication(source, { cwd = appDir, env = {}, extension = 'js' } = {}) {
+  const file = path.join(appDir, `function-${Math.random().toString(36).slice(2)}.${extension}`);
   fs.writeFileSync(file, source);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [file], {
@@ -60,7 +60,7 @@ function runApplication(source, { cwd = appDir, env = {} } = {}) {
 }
 
 /** A function body: 200 concurrent invocations, each with its own app, as the SDK is used per request. */
-function invocations(json, count = 200) {
+function invocations(json, count = 200, esm = false) {
   return `
   const request = ${JSON.stringify(invocationRequest())};
   async function handler() {
@@ -69,13 +69,13 @@ function invocations(json, count = 200) {
     return { token: await connection.getConnector('crm').getAccessToken(), ours: connection.constructor.name === 'Connection' && typeof connection.on === 'function', sameApp: connection.app === app };
   }
   Promise.all(Array.from({ length: ${count} }, handler)).then((results) => {
-    const sdk = require.resolve('zcatalyst-sdk-node');
+    const sdk = ${esm ? "new URL(import.meta.resolve('zcatalyst-sdk-node')).pathname" : "require.resolve('zcatalyst-sdk-node')"};
     console.log(JSON.stringify({
       tokens: [...new Set(results.map((r) => r.token))],
       ours: results.every((r) => r.ours),
       sameApp: results.every((r) => r.sameApp),
       sdk,
-      patched: require('zcatalyst-connector-rs/register').patched,
+      patched: registered.patched,
     }));
   });`;
 }
@@ -97,7 +97,7 @@ test('register before the SDK: 200 concurrent invocations make 1 token request a
   const key = jsCacheKey('crm', s);
   const before = mock.count;
   const { result, err } = await runApplication(`
-  require('zcatalyst-connector-rs/register');
+  const registered = require('zcatalyst-connector-rs/register');
   const catalyst = require('zcatalyst-sdk-node');
   ${invocations({ crm: s })}`);
   assert.equal(mock.count - before, 1, 'one token request');
@@ -123,14 +123,14 @@ test('SDK required before register (main module run from another directory): pat
   const s = settings(mock.url);
   // Warm the fake cache with the first process ...
   await runApplication(`
-  require('zcatalyst-connector-rs/register');
+  const registered = require('zcatalyst-connector-rs/register');
   const catalyst = require('zcatalyst-sdk-node');
   ${invocations({ crm: s }, 1)}`);
   const before = mock.count;
   // ... then a second process, which loads the SDK first, starts elsewhere and reads it.
   const { result } = await runApplication(`
   const catalyst = require('zcatalyst-sdk-node');
-  require('zcatalyst-connector-rs/register');
+  const registered = require('zcatalyst-connector-rs/register');
   ${invocations({ crm: s }, 50)}`, { cwd: os.tmpdir() });
   assert.equal(mock.count - before, 0, 'served from the Catalyst cache');
   assert.ok(result.ours);
@@ -138,15 +138,30 @@ test('SDK required before register (main module run from another directory): pat
   assert.equal(JSON.parse(catalyst.entries.get(jsCacheKey('crm', s)).value).access_token, result.tokens[0]);
 });
 
+test('an ES module function: import of register, then of the SDK', async () => {
+  const s = settings(mock.url);
+  const before = mock.count;
+  const { result } = await runApplication(`
+  import * as registered from 'zcatalyst-connector-rs/register';
+  import catalyst from 'zcatalyst-sdk-node';
+  ${invocations({ crm: s }, 20, true)}`, { extension: 'mjs' });
+  assert.ok(result.ours);
+  assert.equal(result.tokens.length, 1);
+  assert.equal(mock.count - before, 1);
+  assert.ok(result.sdk.startsWith(fs.realpathSync(appDir)), result.sdk);
+  assert.deepEqual(result.patched, [path.join(fs.realpathSync(appDir), 'node_modules', 'zcatalyst-sdk-node', 'lib', 'catalyst-app.js')]);
+});
+
 test("the SDK's own connector reads our entry, and we read its entry, through the same Catalyst cache", async () => {
   const s = settings(mock.url);
   const { result: ours } = await runApplication(`
-  require('zcatalyst-connector-rs/register');
+  const registered = require('zcatalyst-connector-rs/register');
   const catalyst = require('zcatalyst-sdk-node');
   ${invocations({ crm: s }, 1)}`);
   const before = mock.count;
   const { result: theirs } = await runApplication(`
   const catalyst = require('zcatalyst-sdk-node');
+  const registered = { patched: [] };
   ${invocations({ crm: s }, 1)}`);
   assert.equal(theirs.ours, false, 'the unpatched SDK');
   assert.deepEqual(theirs.tokens, ours.tokens);
@@ -155,10 +170,11 @@ test("the SDK's own connector reads our entry, and we read its entry, through th
   const other = settings(mock.url);
   const { result: jsFirst } = await runApplication(`
   const catalyst = require('zcatalyst-sdk-node');
+  const registered = { patched: [] };
   ${invocations({ crm: other }, 1)}`);
   const again = mock.count;
   const { result: weRead } = await runApplication(`
-  require('zcatalyst-connector-rs/register');
+  const registered = require('zcatalyst-connector-rs/register');
   const catalyst = require('zcatalyst-sdk-node');
   ${invocations({ crm: other }, 5)}`);
   assert.deepEqual(weRead.tokens, jsFirst.tokens);
