@@ -7,6 +7,7 @@ const { JsConnection, fakeCatalystApp } = require('./js-package');
 const { startMockOAuth, settings } = require('../__test__/helpers/mock-oauth');
 const { storeRows } = require('./stores');
 const { refreshRows } = require('./refresh');
+const { zcrmsdkRows } = require('./zcrmsdk');
 
 const CONCURRENT = 1000;
 const WARM_OPS = Number(process.env.BENCH_OPS || 300_000);
@@ -61,6 +62,7 @@ async function main() {
 
   rows.push(...await storeRows(mock, fmt));
   rows.push(...await refreshRows(fmt));
+  rows.push(...await zcrmsdkRows(fmt));
 
   console.log(`\nzcatalyst-connector-rs vs zcatalyst-sdk-node ${require('zcatalyst-sdk-node/package.json').version} connector, Node ${process.version}, mock endpoint answering in 50 ms\n`);
   console.log('| measure | ours | JS package | ratio |');
