@@ -55,6 +55,18 @@ test("a rotated refresh token reaches on('tokens'), once(), onTokens and the log
   for (const secret of [token, event.refreshToken, s.refresh_token, s.client_secret]) assert.ok(!logged.includes(secret), `logged ${secret}`);
 });
 
+test('a Connection that starts listening after its first call hears the next refresh', async () => {
+  const connection = new Connection({ c: settings(rotating.url) });
+  const connector = connection.getConnector('c');
+  await connector.getAccessToken();
+  const heard = [];
+  connection.on('tokens', (event) => heard.push(event.refreshToken));
+  await connector.refreshAccessToken();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(heard.length, 1);
+  assert.match(heard[0], /^rt-rotated-/);
+});
+
 test('a listener or logger that throws never breaks the refresh; it becomes a process warning', async () => {
   const warnings = [];
   const onWarning = (warning) => warnings.push(warning.message);

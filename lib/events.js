@@ -99,6 +99,11 @@ class EventSink {
     return connectionSecrets(this.#json);
   }
 
+  /** Whether anyone would see an event: a logger, DEBUG, onTokens or a listener. */
+  get wanted() {
+    return this.#logger !== undefined || debugOn || this.#onTokens !== undefined || this.#emitter !== undefined;
+  }
+
   /** The lazily made EventEmitter (a Connection nobody listens to never makes one). */
   get emitter() {
     return (this.#emitter ??= new EventEmitter());

@@ -120,6 +120,7 @@ class StoreChoice {
   #options;
   #refreshAhead = true;
   #sink;
+  #listening = false;
   #extra;
   /** The `ca` option as PEM strings, for fetch(). */
   ca = NO_CA;
@@ -165,9 +166,13 @@ class StoreChoice {
    * `{ timeoutMs, ca }` (the last two read by engines that support them).
    */
   get options() {
-    if (this.#options === undefined) {
-      const sink = this.#sink;
-      this.#options = native.callOptions(this.#store(), this.#refreshAhead, (event) => sink.handle(event), this.#extra);
+    const sink = this.#sink;
+    // A Connection nobody listens to passes no listener (no threadsafe function
+    // per per-request Connection); one that starts listening gets one from its next call.
+    if (this.#options === undefined || (this.#listening === false && sink.wanted)) {
+      this.#listening = sink.wanted;
+      const onEvent = this.#listening ? (event) => sink.handle(event) : undefined;
+      this.#options = native.callOptions(this.#store(), this.#refreshAhead, onEvent, this.#extra);
     }
     return this.#options;
   }
