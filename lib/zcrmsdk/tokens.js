@@ -88,12 +88,12 @@ class Tokens {
   /** `{ token, apiDomain }` for the user: cached, the row's, or one shared refresh. */
   async accessToken(user) {
     const entry = await this.#ready(user);
+    const started = performance.now();
     const token = await entry.connector.getAccessToken();
-    if (entry.failure) {
-      const failure = entry.failure;
-      entry.failure = null;
-      throw failure;
-    }
+    // A store failure during the refresh this call waited for rejects it (and
+    // every call that waited for the same refresh); one in a background
+    // refresh that no call waited for does not fail later calls.
+    if (entry.failure && entry.failure.at >= started) throw entry.failure.error;
     return { token, apiDomain: entry.connector.apiDomain };
   }
 
@@ -158,7 +158,7 @@ class Tokens {
       try {
         row = await this.#store.get(entry.user);
       } catch (error) {
-        entry.failure = coded(error, 'zcrmsdk/STORE_ERROR');
+        entry.failure = { error: coded(error, 'zcrmsdk/STORE_ERROR'), at: performance.now() };
         throw error;
       }
     }
@@ -189,7 +189,7 @@ class Tokens {
     try {
       await this.#store.update(row);
     } catch (error) {
-      entry.failure = coded(error, 'zcrmsdk/STORE_ERROR');
+      entry.failure = { error: coded(error, 'zcrmsdk/STORE_ERROR'), at: performance.now() };
       throw error;
     }
   }
