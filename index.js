@@ -722,18 +722,9 @@ if (!nativeBinding || forceWasi) {
 }
 
 if (!nativeBinding) {
-  if (loadErrors.length > 0) {
-    const error = new Error(
-      `Cannot find native binding. ` +
-        `npm has a bug related to optional dependencies (https://github.com/npm/cli/issues/4828). ` +
-        'Please try `npm i` again after removing both package-lock.json and node_modules directory.',
-    )
-    // assign instead of the `new Error(message, { cause })` options form,
-    // which Node < 16.9 silently ignores
-    error.cause = createLoadErrorChain(loadErrors)
-    throw error
-  }
-  throw new Error(`Failed to load native binding`)
+  // zcatalyst-connector-rs (scripts/loader-message.js): say which platform,
+  // which are supported, and how to build from source.
+  throw require('./unsupported-platform.js').loadError(loadErrors.length > 0 ? createLoadErrorChain(loadErrors) : undefined)
 }
 
 // A package can patch its own fallback in front of the load-failure check
