@@ -324,6 +324,12 @@ test('fixed: a store that rejects makes the call reject with a code (the legacy 
     { seed: () => ({ alice: row('alice', { expired: true }) }), env: { ZCRM_ROWS_FAIL: 'update' } });
   assert.equal(updates.ours.results[1].rejected.code, 'zcrmsdk/STORE_ERROR');
   assert.deepEqual(updates.legacy.results[1], { pending: true });
+
+  const saves = await both((impl) => ({ config: baseConfig(impl), steps: [{ fn: 'generateAuthTokenfromRefreshToken', args: ['alice', mock.refreshToken('alice')] }], stepTimeoutMs: 1500 }),
+    { env: { ZCRM_ROWS_FAIL: 'save' } });
+  assert.equal(saves.ours.results[1].rejected.code, 'zcrmsdk/STORE_ERROR');
+  assert.match(saves.ours.results[1].rejected.message, /save/);
+  assert.deepEqual(saves.legacy.results[1], { pending: true });
 });
 
 test('fixed: an API network error rejects with a code (the legacy resolves the Error object)', async () => {
