@@ -41,10 +41,24 @@ test('--help and wrong usage', async () => {
   const help = await cli(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.out, /Usage: zcatalyst-connector <command>/);
-  assert.equal((await cli(['token', '--help'])).code, 0);
+  const none = await cli([]);
+  assert.equal(none.code, 2, 'no arguments is wrong usage');
+  assert.match(none.err, /Usage: zcatalyst-connector <command>/);
+  assert.equal(none.out, '');
+  for (const [command, usage, option] of [
+    ['token', 'token <name>', /--config <file>/],
+    ['exchange', 'exchange <name> <code>', /--code-verifier <v>/],
+    ['authorize-url', 'authorize-url <name>', /--pkce/],
+  ]) {
+    const own = await cli([command, '--help']);
+    assert.equal(own.code, 0);
+    assert.ok(own.out.startsWith(`Usage: zcatalyst-connector ${usage} [options]`), own.out);
+    assert.match(own.out, option);
+    assert.doesNotMatch(own.out, /Commands:/, `${command} --help is not the global help`);
+  }
   const unknown = await cli(['frobnicate']);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.err, /unknown command 'frobnicate'/);
+  assert.match(unknown.err, /unknown command 'frobnicate' \(commands: authorize-url, exchange, token\)/);
   const missing = await cli(['exchange', 'svc', '--config', file]);
   assert.equal(missing.code, 2);
   assert.match(missing.err, /exchange takes <name> <code>/);
@@ -88,7 +102,7 @@ test('failures exit 1 with the error code and no secret', async () => {
   assert.equal(fs.readFileSync(file, 'utf8'), before, 'the file is untouched');
   const noEntry = await cli(['token', 'nope', '--config', file]);
   assert.equal(noEntry.code, 1);
-  assert.match(noEntry.err, /INVALID_ARGUMENT: Value provided for connector\.nope/);
+  assert.match(noEntry.err, /no connector 'nope' in .*connectors\.json; known connectors: svc, other/);
   const noFile = await cli(['token', 'svc', '--config', path.join(dir, 'missing.json')]);
   assert.equal(noFile.code, 1);
   assert.match(noFile.err, /no such file/);
@@ -98,4 +112,15 @@ test('failures exit 1 with the error code and no secret', async () => {
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.err, /app\/NETWORK_ERROR/);
   assert.ok(!unreachable.err.includes('client-secret-value'));
+});
+
+test('token without a refresh token points to exchange', async () => {
+  const fresh = path.join(dir, 'fresh.json');
+  const { refresh_token: _unused, ...noRefreshToken } = settings(mock.url);
+  fs.writeFileSync(fresh, JSON.stringify({ crm: noRefreshToken }));
+  const before = mock.state.requests.length;
+  const run = await cli(['token', 'crm', '--config', fresh]);
+  assert.equal(run.code, 1);
+  assert.match(run.err, /connector 'crm' in .*fresh\.json has no refresh_token yet: .*zcatalyst-connector exchange crm <code>/);
+  assert.equal(mock.state.requests.length, before, 'no token request was sent');
 });

@@ -60,9 +60,17 @@ test('a supported platform whose binary package is missing: points at the option
 
 test('the CLI says the same on an unsupported platform (no stack of loader internals)', () => {
   const cli = path.join(root, 'bin', 'zcatalyst-connector.js');
-  const run = spawnSync(process.execPath, ['-e', `Object.defineProperty(process, 'platform', { value: 'aix' }); process.argv = [process.argv[0], ${JSON.stringify(cli)}, '--help']; require(${JSON.stringify(cli)})`], { encoding: 'utf8' });
-  assert.notEqual(run.status, 0);
-  assert.match(run.stderr, /no prebuilt binary for aix-x64/);
+  const config = path.join(require('node:os').tmpdir(), `zc-loader-${process.pid}.json`);
+  fs.writeFileSync(config, JSON.stringify({ crm: { client_id: 'i', client_secret: 's', data_centre: 'us', refresh_token: 'r' } }));
+  const argv = [cli, 'token', 'crm', '--config', config];
+  const run = spawnSync(process.execPath, ['-e', `Object.defineProperty(process, 'platform', { value: 'aix' }); process.argv = [process.argv[0], ...${JSON.stringify(argv)}]; require(${JSON.stringify(cli)})`], { encoding: 'utf8' });
+  fs.rmSync(config);
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /^zcatalyst-connector: zcatalyst-connector-rs has no prebuilt binary for aix-x64\./);
+  assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  // --help needs no binary
+  const help = spawnSync(process.execPath, ['-e', `Object.defineProperty(process, 'platform', { value: 'aix' }); process.argv = [process.argv[0], ${JSON.stringify(cli)}, 'token', '--help']; require(${JSON.stringify(cli)})`], { encoding: 'utf8' });
+  assert.equal(help.status, 0, help.stderr);
 });
 
 test('index.js is the generated loader with the message patched in (regenerable: the patch is idempotent)', () => {

@@ -6,7 +6,20 @@
 //   token <name>           print a valid access token
 const fs = require('node:fs');
 const path = require('node:path');
-const { Connection, createCodeVerifier } = require('..');
+
+let library;
+/** The package, loaded on first use: a platform without a binary gets the loader's message, not a stack. */
+function loadLibrary() {
+  if (library === undefined) {
+    try {
+      library = require('..');
+    } catch (error) {
+      if (error && error.code === 'ERR_ZC_CONNECTOR_NO_BINARY') throw new Error(error.message);
+      throw error;
+    }
+  }
+  return library;
+}
 
 const USAGE = `Usage: zcatalyst-connector <command> [options]
 
@@ -27,10 +40,51 @@ Options:
 The store comes from ZC_CONNECTOR_STORE, as for any Connection.
 Exit codes: 0 success, 1 the operation failed, 2 wrong usage.`;
 
+const COMMON = `  --config <file>   The connectors JSON file (default: $ZC_CONNECTOR_CONFIG or ./connectors.json)
+  --help            Show this help`;
+
 const COMMANDS = {
-  'authorize-url': { args: ['name'], flags: ['scope', 'state', 'access-type', 'prompt'], switches: ['pkce'] },
-  exchange: { args: ['name', 'code'], flags: ['code-verifier'], switches: [] },
-  token: { args: ['name'], flags: [], switches: [] },
+  'authorize-url': {
+    args: ['name'], flags: ['scope', 'state', 'access-type', 'prompt'], switches: ['pkce'],
+    help: `Usage: zcatalyst-connector authorize-url <name> [options]
+
+Print the consent-page URL of connector <name> (its authorize_url, or the one
+its Zoho data_centre implies). Open it, approve, and give the code the provider
+sends to the redirect URL to 'exchange'.
+
+Options:
+  --scope <scopes>      Space-separated scopes (default: the connector's scope)
+  --state <value>       Sent back with the code; check it
+  --access-type <type>  'offline' asks for a refresh token (Zoho, Google)
+  --prompt <prompt>     'consent' forces the consent screen
+  --pkce                Add a PKCE challenge; the verifier is printed on stderr
+${COMMON}`,
+  },
+  exchange: {
+    args: ['name', 'code'], flags: ['code-verifier'], switches: [],
+    help: `Usage: zcatalyst-connector exchange <name> <code> [options]
+
+Exchange a grant code for tokens and write the refresh token into the
+connectors file as connector <name>'s refresh_token (atomically; indentation,
+other entries and the file's mode are kept). Codes are single-use and expire
+within minutes (Zoho: 2).
+
+Options:
+  --code-verifier <v>   The verifier printed by 'authorize-url --pkce'
+${COMMON}`,
+  },
+  token: {
+    args: ['name'], flags: [], switches: [],
+    help: `Usage: zcatalyst-connector token <name> [options]
+
+Print a valid access token of connector <name> on stdout, for shell scripts:
+  curl -H "Authorization: Zoho-oauthtoken $(zcatalyst-connector token crm)" …
+The connector needs a refresh_token (see 'exchange'). The store comes from
+ZC_CONNECTOR_STORE, as for any Connection.
+
+Options:
+${COMMON}`,
+  },
 };
 
 class UsageError extends Error {}
@@ -88,10 +142,15 @@ async function run(argv) {
   const options = parse(argv);
   const [command, ...rest] = options.positional;
   if (options.switches.has('version')) return console.log(require('../package.json').version);
-  if (!command || (options.switches.has('help') && !COMMANDS[command])) return console.log(USAGE);
+  if (options.switches.has('help') && !COMMANDS[command]) return console.log(USAGE);
+  if (!command) {
+    console.error(USAGE);
+    process.exitCode = 2;
+    return undefined;
+  }
   const spec = COMMANDS[command];
-  if (!spec) throw new UsageError(`unknown command '${command}'`);
-  if (options.switches.has('help')) return console.log(USAGE);
+  if (!spec) throw new UsageError(`unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
+  if (options.switches.has('help')) return console.log(spec.help);
   if (rest.length !== spec.args.length) throw new UsageError(`${command} takes ${spec.args.map((a) => `<${a}>`).join(' ')}`);
   for (const flag of Object.keys(options.flags)) {
     if (flag !== 'config' && !spec.flags.includes(flag)) throw new UsageError(`${command} has no option --${flag}`);
@@ -101,7 +160,16 @@ async function run(argv) {
   const file = configPath(options);
   const { text, json } = readConfig(file);
   const [name, code] = rest;
+  const { Connection, createCodeVerifier } = loadLibrary();
+  const entries = json !== null && typeof json === 'object' ? json : {};
+  if (!Object.prototype.hasOwnProperty.call(entries, name)) {
+    const known = Object.keys(entries);
+    throw new Error(`no connector '${name}' in ${file}; ${known.length ? `known connectors: ${known.join(', ')}` : 'the file defines none'}`);
+  }
   const connector = new Connection(json).getConnector(name);
+  if (command === 'token' && !connector.refreshToken) {
+    throw new Error(`connector '${name}' in ${file} has no refresh_token yet: run 'zcatalyst-connector authorize-url ${name}', approve, then 'zcatalyst-connector exchange ${name} <code>' to save one`);
+  }
   if (command === 'authorize-url') {
     const codeVerifier = options.switches.has('pkce') ? createCodeVerifier() : undefined;
     console.log(connector.getAuthorizationUrl({
