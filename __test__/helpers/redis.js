@@ -3,6 +3,8 @@
 // persistence; and a minimal RESP client to inspect it.
 const { spawn, spawnSync } = require('node:child_process');
 const net = require('node:net');
+// The RESP reader and writer of the zcrmsdk Redis store (one copy).
+const { parseReply: parse, encodeCommand } = require('../../lib/zcrmsdk/redis.js');
 
 /** Why Redis tests cannot run here, or null when `redis-server` is installed. */
 function redisMissing() {
@@ -44,36 +46,8 @@ function command(port, ...args) {
       const parsed = parse(data, 0);
       if (parsed) { socket.end(); resolve(parsed.value); }
     });
-    socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join('')}`);
+    socket.write(encodeCommand(args));
   });
-}
-
-function parse(buf, at) {
-  const end = buf.indexOf('\r\n', at);
-  if (end < 0) return null;
-  const type = String.fromCharCode(buf[at]);
-  const line = buf.toString('utf8', at + 1, end);
-  if (type === '+') return { value: line, next: end + 2 };
-  if (type === '-') return { value: new Error(line), next: end + 2 };
-  if (type === ':') return { value: Number(line), next: end + 2 };
-  if (type === '$') {
-    const length = Number(line);
-    if (length < 0) return { value: null, next: end + 2 };
-    if (buf.length < end + 2 + length + 2) return null;
-    return { value: buf.toString('utf8', end + 2, end + 2 + length), next: end + 2 + length + 2 };
-  }
-  if (type === '*') {
-    const items = [];
-    let next = end + 2;
-    for (let i = 0; i < Number(line); i++) {
-      const item = parse(buf, next);
-      if (!item) return null;
-      items.push(item.value);
-      next = item.next;
-    }
-    return { value: items, next };
-  }
-  throw new Error(`unexpected RESP type ${type}`);
 }
 
 /**

@@ -98,4 +98,4 @@ function redisClient(url, timeoutMs) {
   };
 }
 
-module.exports = { redisClient };
+module.exports = { redisClient, parseReply, encodeCommand: encode };
