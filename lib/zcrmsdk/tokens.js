@@ -98,39 +98,42 @@ class Tokens {
   }
 
   /** grant_type=authorization_code for `user`; saves and returns the legacy object. */
-  async exchange(user, grantToken) {
-    const entry = this.#entry(user);
-    const connector = this.#connector(entry, null);
-    entry.silent = true;
-    try {
+  exchange(user, grantToken) {
+    return this.#generate(user, null, async (connector) => {
       const accessToken = await connector.generateAccessToken(grantToken);
-      const result = {
+      return {
         access_token: accessToken,
         refresh_token: connector.refreshToken,
         expires_in: Date.now() + connector.expiresIn * 1000,
         user_identifier: user,
       };
-      await this.#store.save(result);
-      this.#adopt(entry, connector, result);
-      return result;
-    } finally {
-      entry.silent = false;
-    }
+    });
   }
 
   /** A new access token from `refreshToken` for `user`; saves and returns the legacy object. */
-  async fromRefreshToken(user, refreshToken) {
-    const entry = this.#entry(user);
-    const connector = this.#connector(entry, refreshToken);
-    entry.silent = true;
-    try {
+  fromRefreshToken(user, refreshToken) {
+    return this.#generate(user, refreshToken, async (connector) => {
       const accessToken = await connector.refreshAndPersistToken();
-      const result = {
+      return {
         access_token: accessToken,
         expires_in: Date.now() + connector.expiresIn * 1000,
         user_identifier: user,
         refresh_token: refreshToken,
       };
+    });
+  }
+
+  /**
+   * Tokens from `obtain(connector)` saved as the user's row, then served to
+   * the user's calls. The bridge ignores the engine's store traffic meanwhile:
+   * the row is written by `save`, not by `update`.
+   */
+  async #generate(user, refreshToken, obtain) {
+    const entry = this.#entry(user);
+    const connector = this.#connector(entry, refreshToken);
+    entry.silent = true;
+    try {
+      const result = await obtain(connector);
       await this.#store.save(result);
       this.#adopt(entry, connector, result);
       return result;
