@@ -134,3 +134,48 @@ test('refresh ahead: a busy user\'s short-lived token is renewed by the engine; 
     await short.close();
   }
 });
+
+test('a refresh token refused after another process saved a new grant: the row is read again and its token used', async () => {
+  const short = await startMockZoho({ expiresIn: 2 });
+  const store = pathToFileURL(path.join(dir, 'regrant.json')).href;
+  try {
+    const settings = { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_url: REDIRECT_URL, iamurl: short.httpOrigin, base_url: short.httpOrigin, token_store: store };
+    await zcrm.initialize(settings);
+    const first = short.refreshToken('max');
+    await zcrm.generateAuthTokenfromRefreshToken('max', first);
+    const second = short.refreshToken('max');
+    const other = await runScenario('ours', { config: settings, steps: [{ fn: 'generateAuthTokenfromRefreshToken', args: ['max', second] }] });
+    assert.equal(other.results[1].resolved.object.refresh_token, second);
+    short.state.refreshTokens.delete(first); // the old grant is gone at Zoho
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    short.reset();
+    const result = await zcrm.API.ORG.get({ user_identifier: 'max' });
+    assert.equal(result.statusCode, 200);
+    assert.equal(short.state.apiRequests[0].label, 'max');
+    assert.ok(short.state.apiRequests[0].valid);
+    const used = short.state.tokenRequests.map((r) => r.params.refresh_token);
+    assert.ok(used.includes(first), 'the old grant was tried and refused');
+    assert.equal(used.at(-1), second, 'then the grant the other process saved');
+  } finally {
+    await short.close();
+  }
+});
+
+test('tokenmanagement as a package name, resolved from the working directory', async () => {
+  const app = path.join(dir, 'app');
+  fs.mkdirSync(path.join(app, 'node_modules', 'my-token-store'), { recursive: true });
+  fs.writeFileSync(path.join(app, 'node_modules', 'my-token-store', 'index.js'), `
+    const rows = {};
+    module.exports = {
+      getOAuthTokens: async (u) => rows[u] || [],
+      saveOAuthTokens: async (o) => { rows[o.user_identifier] = o; },
+      updateOAuthTokens: async (o) => { Object.assign(rows[o.user_identifier], o); },
+    };`);
+  mock.reset();
+  const out = await runScenario('ours', {
+    config: config({ tokenmanagement: 'my-token-store' }),
+    steps: [{ fn: 'generateAuthTokenfromRefreshToken', args: ['nia', mock.refreshToken('nia')] }, { call: 'API.ORG.get', input: {} }],
+  }, { cwd: app });
+  assert.equal(out.results[2].resolved.statusCode, 200);
+  assert.equal(mock.state.apiRequests[0].label, 'nia');
+});

@@ -88,6 +88,23 @@ class Tokens {
   /** `{ token, apiDomain }` for the user: cached, the row's, or one shared refresh. */
   async accessToken(user) {
     const entry = await this.#ready(user);
+    try {
+      return await this.#tokenOf(entry);
+    } catch (error) {
+      if (!error || error.code !== 'app/OAUTH_ERROR') throw error;
+      // The refresh token was refused: another process may have saved a new
+      // grant for this user. Read the row once more and use its refresh token.
+      const row = await this.#store.get(user);
+      if (!row || !row.refresh_token || row.refresh_token === entry.refreshToken) throw error;
+      entry.refreshToken = row.refresh_token;
+      entry.accessToken = row.access_token;
+      entry.primed = row;
+      entry.connector = this.#connector(entry, row.refresh_token);
+      return this.#tokenOf(entry);
+    }
+  }
+
+  async #tokenOf(entry) {
     const started = performance.now();
     const token = await entry.connector.getAccessToken();
     // A store failure during the refresh this call waited for rejects it (and
