@@ -148,9 +148,13 @@ export interface StoreOptions {
 
 /** Any object with these four methods: `console`, a pino or bunyan logger. */
 export interface ConnectorLogger {
+  /** Lock waits. */
   debug(fields: ConnectorLogFields, message: string): unknown
+  /** Refreshes, a store that answers again, rotated tokens. */
   info(fields: ConnectorLogFields, message: string): unknown
+  /** Failed refreshes that are retried, store failures, lock takeovers. */
   warn(fields: ConnectorLogFields, message: string): unknown
+  /** Failed refreshes that are not retried. */
   error(fields: ConnectorLogFields, message: string): unknown
 }
 
@@ -158,12 +162,14 @@ export interface ConnectorLogger {
 export interface ConnectorLogFields {
   /** `refresh`, `refresh_failed`, `store_error`, `store_recovered`, `lock_wait`, `lock_takeover` or `tokens`. */
   event: string
+  /** The connector concerned, when there is one. */
   connectorName?: string
   [field: string]: unknown
 }
 
 /** The `'refresh'` event of a Connection: a token was obtained from the provider. */
 export interface RefreshEvent {
+  /** The connector's name in the connection JSON. */
   connectorName: string
   /** How long the token request took, milliseconds. */
   durationMs: number
@@ -275,6 +281,18 @@ export type CatalystConnectorErrorCode =
   | 'app/STORE_UNAVAILABLE'
   | 'app/ABORTED'
 
+/** `CatalystConnectorError.toJSON()`: what is safe to log. */
+export interface CatalystConnectorErrorJSON {
+  /** The stable code. */
+  code: string
+  /** What went wrong, without secrets. */
+  message: string
+  /** The value at fault, or null. */
+  value: unknown
+  /** The HTTP status that goes with it. */
+  statusCode: number
+}
+
 /**
  * The error every failure is reported with (`instanceof Error`). Messages name
  * fields, hosts and statuses, never a secret, refresh token or access token.
@@ -290,6 +308,8 @@ export type CatalystConnectorErrorCode =
  */
 export declare class CatalystConnectorError extends Error {
   /**
+   * Makes an error of this class (the package makes its own; this is for tests and wrappers).
+   *
    * @param code a stable code, e.g. `app/OAUTH_ERROR`
    * @param message what went wrong, without secrets
    * @param value the value at fault (default null)
@@ -305,7 +325,7 @@ export declare class CatalystConnectorError extends Error {
   /** 400 for usage errors, the token endpoint's HTTP status for its answers, 503 when it could not be reached. */
   readonly statusCode: number
   /** `{ code, message, value, statusCode }`. */
-  toJSON(): { code: string; message: string; value: unknown; statusCode: number }
+  toJSON(): CatalystConnectorErrorJSON
   /** The JSON of `toJSON()`. */
   toString(): string
 }
@@ -359,13 +379,21 @@ export declare class Connection {
   on(event: 'refresh', listener: (event: RefreshEvent) => void): this
   on(event: 'error', listener: (error: CatalystConnectorError) => void): this
   on(event: 'tokens', listener: (event: RotatedTokensEvent) => void): this
+  /** As `on('refresh')`, for the next event only. */
   once(event: 'refresh', listener: (event: RefreshEvent) => void): this
+  /** As `on('error')`, for the next event only. */
   once(event: 'error', listener: (error: CatalystConnectorError) => void): this
+  /** As `on('tokens')`, for the next event only. */
   once(event: 'tokens', listener: (event: RotatedTokensEvent) => void): this
+  /** The same as `on()`. */
   addListener(event: 'refresh' | 'error' | 'tokens', listener: (event: any) => void): this
+  /** Removes a listener added with `on()`, `once()` or `addListener()`. */
   off(event: 'refresh' | 'error' | 'tokens', listener: (event: any) => void): this
+  /** The same as `off()`. */
   removeListener(event: 'refresh' | 'error' | 'tokens', listener: (event: any) => void): this
+  /** Removes every listener of `event`, or of every event. */
   removeAllListeners(event?: 'refresh' | 'error' | 'tokens'): this
+  /** How many listeners `event` has. */
   listenerCount(event: 'refresh' | 'error' | 'tokens'): number
 }
 
@@ -493,14 +521,23 @@ export declare class Connector {
   /** Counters of the shared slot behind this connector. */
   stats(): ConnectorCounters
   /** The non-secret fields: `connectorName`, `clientId`, `authUrl`, `refreshUrl`, `redirectUrl`, `expiresAt`. */
-  toJSON(): {
-    connectorName: string
-    clientId: string
-    authUrl: string
-    refreshUrl: string
-    redirectUrl: string | undefined
-    expiresAt: number | null
-  }
+  toJSON(): ConnectorJSON
+}
+
+/** `Connector.toJSON()`: the connector without its secrets. */
+export interface ConnectorJSON {
+  /** The connector's name. */
+  connectorName: string
+  /** The OAuth client id. */
+  clientId: string
+  /** Token endpoint for code exchanges. */
+  authUrl: string
+  /** Token endpoint for refreshes. */
+  refreshUrl: string
+  /** The redirect URI, if set. */
+  redirectUrl: string | undefined
+  /** When the current token stops being served, epoch milliseconds; null before the first token. */
+  expiresAt: number | null
 }
 
 /**
