@@ -6,7 +6,8 @@ const { join } = require('node:path');
 const { execSync } = require('node:child_process');
 
 const root = join(__dirname, '..');
-const addon = join(root, `zcatalyst-connector-rs.${process.platform}-${process.arch}-gnu.node`);
+const { currentPlatform } = require('../unsupported-platform.js');
+const addon = join(root, `zcatalyst-connector-rs.${currentPlatform()}.node`);
 if (!existsSync(addon) || process.env.ZC_REBUILD === '1') {
   console.log('Building the native addon (release)...');
   execSync('npm run build', { cwd: root, stdio: 'inherit' });
