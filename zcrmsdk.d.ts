@@ -1,7 +1,7 @@
 // Typings of `zcatalyst-connector-rs/zcrmsdk`: the legacy Zoho CRM Node SDK's
 // surface (zcrmsdk 0.0.20) on this package's token engine. See docs/zcrmsdk.md.
 import type { ReadStream } from 'node:fs'
-import type { CatalystConnectorError as ConnectorError } from './index'
+import type { CatalystConnectorError as ConnectorError } from './connector'
 
 declare namespace ZCRMRestClient {
   /** A row a `tokenmanagement` module stores per user; `expires_in` is the expiry, epoch ms. */
