@@ -111,8 +111,10 @@ const json: ConnectionJson = { crm: { client_id: 'i', client_secret: 's', data_c
 const token: string = await new Connection(json).getConnector('crm').getAccessToken()
 console.log(token)
 `);
+    // Every subpath of `exports` resolves to published typings too.
+    const subpaths = Object.keys(pkg.exports).filter((key) => key !== '.' && key !== './package.json');
     fs.writeFileSync(path.join(app, 'app.cts'), `import connector = require('zcatalyst-connector-rs')
-const verifier: string = connector.createCodeVerifier()
+${subpaths.map((sub, i) => `import sub${i} = require('zcatalyst-connector-rs/${sub.slice(2)}')\nexport { sub${i} }\n`).join('')}const verifier: string = connector.createCodeVerifier()
 const c: connector.Connector = new connector.Connection({}).getConnector('x')
 // @ts-expect-error internal native functions are not part of the package's types
 connector.getToken
