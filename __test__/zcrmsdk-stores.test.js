@@ -179,3 +179,43 @@ test('tokenmanagement as a package name, resolved from the working directory', a
   assert.equal(out.results[2].resolved.statusCode, 200);
   assert.equal(mock.state.apiRequests[0].label, 'nia');
 });
+
+test('HTTPS_PROXY: API calls tunnel through the proxy (as the legacy\'s request did) and send and resolve the same', async () => {
+  const { startConnectProxy } = require('./helpers/tls');
+  const secure = await startMockZoho({ https: true });
+  const proxy = await startConnectProxy();
+  try {
+    const steps = [
+      { fn: 'generateAuthTokenfromRefreshToken', args: ['oli', secure.refreshToken('oli')] },
+      { call: 'API.MODULES.search', input: { module: 'Leads', params: { word: 'a b&c' } } },
+      { call: 'API.MODULES.post', input: { module: 'Leads', body: { data: [{ Last_Name: 'Ünï' }] } } },
+      { call: 'API.ATTACHMENTS.uploadFile', input: { module: 'Leads', id: '1' }, file: { bytes: Buffer.from('bytes\u00ff').toString('base64') } },
+      { call: 'API.ATTACHMENTS.downloadPhoto', input: { module: 'Leads', id: '1' } },
+      { call: 'API.MODULES.get', input: { module: 'Empty' } },
+    ];
+    const scenario = {
+      config: { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_url: REDIRECT_URL, iamurl: secure.httpOrigin, base_url: secure.httpsHost, token_store: 'memory:' },
+      steps,
+    };
+    const noProxy = { HTTPS_PROXY: '', https_proxy: '', HTTP_PROXY: '', http_proxy: '', NO_PROXY: '', no_proxy: '', SSL_CERT_FILE: '', NODE_EXTRA_CA_CERTS: secure.certFile };
+    const seen = () => secure.state.apiRequests.splice(0).map((r) => ({
+      method: r.method, path: r.path, query: r.rawQuery, token: r.label, multipart: Boolean(r.contentType && r.contentType.startsWith('multipart/')),
+      body: r.contentType && r.contentType.startsWith('multipart/') ? r.body.toString('latin1').split(/-{26}\d{24}/).join('B') : r.body.toString('utf8'),
+      chunked: r.transferEncoding === 'chunked',
+    }));
+    const direct = await runScenario('ours', scenario, { env: noProxy });
+    const directRequests = seen();
+    assert.equal(proxy.tunnels.length, 0);
+    const proxied = await runScenario('ours', scenario, { env: { ...noProxy, HTTPS_PROXY: proxy.url } });
+    const proxiedRequests = seen();
+    assert.ok(proxy.tunnels.length >= 1 && proxy.tunnels.every((t) => t === secure.httpsHost), 'the API calls went through the proxy (kept-alive tunnels)');
+    assert.deepEqual(proxiedRequests, directRequests);
+    assert.deepEqual(proxied.results.slice(2), direct.results.slice(2));
+    assert.equal(direct.results[5].resolved.filename, 'photo.png');
+    assert.deepEqual(direct.results[6], { resolved: { string: '{"message":"no data","status_code":"204"}' } });
+    assert.ok(directRequests[2].chunked && directRequests[2].multipart);
+  } finally {
+    await proxy.close();
+    await secure.close();
+  }
+});
