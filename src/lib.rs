@@ -8,3 +8,4 @@
 pub mod binding;
 pub mod engine;
 pub mod store;
+pub mod support;

@@ -12,7 +12,8 @@ use common::{scripted_server, Reply};
 use serde_json::json;
 use zcatalyst_connector_rs::engine::config::ConnectorConfig;
 use zcatalyst_connector_rs::engine::slot::Slot;
-use zcatalyst_connector_rs::engine::token::{now_ms, Token};
+use zcatalyst_connector_rs::engine::token::Token;
+use zcatalyst_connector_rs::support::clock::now_ms;
 
 const OK: Reply = Reply {
     status: 200,

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::{config, token_server};
-use zcatalyst_connector_rs::engine::registry;
+use zcatalyst_connector_rs::engine::slot::registry;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_cold_callers_share_one_request() {
@@ -31,13 +31,13 @@ async fn concurrent_cold_callers_share_one_request() {
     assert_eq!(stats.token_requests, 1);
     assert_eq!(stats.misses, 500);
     assert_ne!(
-        slot.fresh_generation(zcatalyst_connector_rs::engine::token::now_ms()),
+        slot.fresh_generation(zcatalyst_connector_rs::support::clock::now_ms()),
         0
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_refresh_is_shared_and_not_cached() {
+async fn a_failed_refresh_is_shared_and_backed_off() {
     let (url, count) = token_server(
         200,
         r#"{"error":"invalid_code"}"#,
@@ -49,9 +49,12 @@ async fn a_failed_refresh_is_shared_and_not_cached() {
     assert_eq!(a.unwrap_err().code(), "app/OAUTH_ERROR");
     assert_eq!(b.unwrap_err().code(), "app/OAUTH_ERROR");
     assert_eq!(count.load(Ordering::SeqCst), 1);
-    assert!(slot.get(None).await.is_err());
-    assert_eq!(count.load(Ordering::SeqCst), 2, "an error is not cached");
-    assert_eq!(slot.stats().token_request_errors, 2);
+    let again = slot.get(None).await.unwrap_err();
+    assert_eq!(again.code(), "app/OAUTH_ERROR", "the same error, at once");
+    assert!(again.retry_at_ms().is_some());
+    assert_eq!(count.load(Ordering::SeqCst), 1, "no request while backed off");
+    assert_eq!(slot.stats().token_request_errors, 1);
+    assert_eq!(slot.stats().backed_off, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -64,7 +67,7 @@ async fn refresh_replaces_a_fresh_token_and_bumps_the_generation() {
     .await;
     let (_, slot) = registry::open(config(&url, "forced"));
     slot.get(None).await.unwrap();
-    let now = zcatalyst_connector_rs::engine::token::now_ms();
+    let now = zcatalyst_connector_rs::support::clock::now_ms();
     let first = slot.fresh_generation(now);
     slot.refresh(None).await.unwrap();
     let second = slot.fresh_generation(now);

@@ -9,8 +9,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
 use super::stores::StoreHandle;
-use crate::engine::rotation::{TokensEvent, TokensListener};
-use crate::engine::slot::{Slot, StoreRef};
+use crate::engine::slot::{Slot, StoreRef, TokensEvent, TokensListener};
 
 /// A `Connection`'s call options.
 pub struct CallOptions {

@@ -8,8 +8,8 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
-use crate::engine::registry;
-use crate::engine::token::coarse_now_ms;
+use crate::engine::slot::registry;
+use crate::support::clock::coarse_now_ms;
 
 /// The generation of the slot's token if it is fresh now, else 0.
 fn fresh_generation(handle: u32) -> u32 {

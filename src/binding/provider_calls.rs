@@ -7,8 +7,8 @@ use napi_derive::napi;
 use super::call_options::CallOptionsHandle;
 use super::error::js_error;
 use super::token_calls::slot;
-use crate::engine::authorize::{authorization_url, new_code_verifier, AuthorizationRequest};
-use crate::engine::revoke::revoke;
+use crate::engine::oauth::authorize::{authorization_url, new_code_verifier, AuthorizationRequest};
+use crate::engine::slot::revoke::revoke;
 
 /// Options of `getAuthorizationUrl()`.
 #[napi(object)]

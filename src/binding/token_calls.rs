@@ -10,8 +10,8 @@ use super::call_options::CallOptionsHandle;
 use super::error::js_error;
 use crate::engine::config::ConnectorConfig;
 use crate::engine::error::ConnectorError;
-use crate::engine::exchange::exchange_code;
-use crate::engine::registry::{self, SlotId};
+use crate::engine::slot::exchange::exchange_code;
+use crate::engine::slot::registry::{self, SlotId};
 use crate::engine::slot::Slot;
 use crate::engine::token::Token;
 

@@ -3,6 +3,8 @@
 //! Messages never contain secrets: they name fields, hosts and HTTP statuses,
 //! never values of `client_secret`, `refresh_token`, access tokens or keys.
 
+use std::time::Duration;
+
 /// Everything that can go wrong while configuring a connector or getting a token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConnectorError {
@@ -38,18 +40,31 @@ pub enum ConnectorError {
         description: Option<String>,
         /// The HTTP status of the answer.
         status: u16,
+        /// The answer's `Retry-After`, when it sent one.
+        retry_after: Option<Duration>,
     },
     /// A non-success HTTP status with a JSON body that names no OAuth error.
     #[error("The token endpoint answered with HTTP status {status}")]
     HttpStatus {
         /// The HTTP status of the answer.
         status: u16,
+        /// The answer's `Retry-After`, when it sent one.
+        retry_after: Option<Duration>,
     },
     /// The token endpoint answered with something that is not a JSON object.
     #[error(
         "The token endpoint answered with a body that is not a JSON object (HTTP status {status})"
     )]
     InvalidResponse {
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The answer's `Retry-After`, when it sent one.
+        retry_after: Option<Duration>,
+    },
+    /// The answer's `expires_in` is zero, negative or not a number: a token
+    /// that is expired at birth is no token.
+    #[error("The token endpoint answered with an unusable expires_in (zero, negative or not a number; HTTP status {status})")]
+    UnusableLifetime {
         /// The HTTP status of the answer.
         status: u16,
     },
@@ -86,6 +101,57 @@ pub enum ConnectorError {
     /// The connector handle is unknown (internal misuse of the binding).
     #[error("Unknown connector handle")]
     UnknownHandle,
+    /// A failure inside this package (a cancelled task), not the provider's.
+    #[error("Internal error: {0}")]
+    Internal(String),
+    /// A refresh failed moments ago (here or, through the store, in another
+    /// process) and the next attempt is not due yet: callers get that failure
+    /// at once instead of sending another request.
+    #[error("{error}")]
+    BackedOff {
+        /// The failure being backed off.
+        error: Box<ConnectorError>,
+        /// When the next attempt is due, epoch ms.
+        retry_at_ms: i64,
+    },
+    /// A failure another process recorded in the shared store.
+    #[error("{message}")]
+    Reported {
+        /// Its code (one of this enum's codes).
+        code: &'static str,
+        /// Its message.
+        message: String,
+        /// Its status code.
+        status: u16,
+    },
+}
+
+/// Every code an error can have, for turning a stored code back into one.
+const CODES: &[&str] = &[
+    "app/invalid_input",
+    "INVALID_ARGUMENT",
+    "app/INVALID_ARGUMENT",
+    "app/INVALID_OAUTH_URL",
+    "app/INSECURE_OAUTH_URL",
+    "app/OAUTH_ERROR",
+    "app/TOKEN_ENDPOINT_ERROR",
+    "app/INVALID_RESPONSE",
+    "app/NETWORK_ERROR",
+    "app/TIMEOUT",
+    "app/NO_ACCESS_TOKEN",
+    "app/SECRET_KEY_MISSING",
+    "app/INVALID_STORE",
+    "app/STORE_UNAVAILABLE",
+    "app/INTERNAL",
+];
+
+/// The static code equal to `code` (`app/TOKEN_ENDPOINT_ERROR` for an unknown one).
+pub fn known_code(code: &str) -> &'static str {
+    CODES
+        .iter()
+        .find(|known| **known == code)
+        .copied()
+        .unwrap_or("app/TOKEN_ENDPOINT_ERROR")
 }
 
 impl ConnectorError {
@@ -106,7 +172,10 @@ impl ConnectorError {
             ConnectorError::SecretKeyMissing => "app/SECRET_KEY_MISSING",
             ConnectorError::InvalidStore(_) => "app/INVALID_STORE",
             ConnectorError::StoreUnavailable(_) => "app/STORE_UNAVAILABLE",
-            ConnectorError::UnknownHandle => "app/INTERNAL",
+            ConnectorError::UnusableLifetime { .. } => "app/INVALID_RESPONSE",
+            ConnectorError::UnknownHandle | ConnectorError::Internal(_) => "app/INTERNAL",
+            ConnectorError::BackedOff { error, .. } => error.code(),
+            ConnectorError::Reported { code, .. } => code,
         }
     }
 
@@ -115,12 +184,15 @@ impl ConnectorError {
     pub fn status_code(&self) -> u16 {
         match self {
             ConnectorError::OAuth { status, .. }
-            | ConnectorError::HttpStatus { status }
-            | ConnectorError::InvalidResponse { status } => *status,
+            | ConnectorError::HttpStatus { status, .. }
+            | ConnectorError::InvalidResponse { status, .. }
+            | ConnectorError::UnusableLifetime { status }
+            | ConnectorError::Reported { status, .. } => *status,
             ConnectorError::Network { .. }
             | ConnectorError::Timeout { .. }
             | ConnectorError::StoreUnavailable(_) => 503,
-            ConnectorError::UnknownHandle => 500,
+            ConnectorError::UnknownHandle | ConnectorError::Internal(_) => 500,
+            ConnectorError::BackedOff { error, .. } => error.status_code(),
             _ => 400,
         }
     }
@@ -129,11 +201,40 @@ impl ConnectorError {
     pub fn is_retriable(&self) -> bool {
         match self {
             ConnectorError::Network { .. } | ConnectorError::Timeout { .. } => true,
-            ConnectorError::HttpStatus { status } | ConnectorError::InvalidResponse { status } => {
-                *status == 429 || *status >= 500
-            }
+            ConnectorError::HttpStatus { status, .. }
+            | ConnectorError::InvalidResponse { status, .. } => *status == 429 || *status >= 500,
+            ConnectorError::BackedOff { error, .. } => error.is_retriable(),
             _ => false,
         }
+    }
+
+    /// How long the provider asked us to wait (`Retry-After`), if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ConnectorError::OAuth { retry_after, .. }
+            | ConnectorError::HttpStatus { retry_after, .. }
+            | ConnectorError::InvalidResponse { retry_after, .. } => *retry_after,
+            ConnectorError::BackedOff { error, .. } => error.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// When the next attempt is due (epoch ms), for an error being backed off.
+    pub fn retry_at_ms(&self) -> Option<i64> {
+        match self {
+            ConnectorError::BackedOff { retry_at_ms, .. } => Some(*retry_at_ms),
+            _ => None,
+        }
+    }
+
+    /// This error, backed off until `retry_at_ms` (an error already backed
+    /// off keeps its original failure).
+    pub fn backed_off(self, retry_at_ms: i64) -> ConnectorError {
+        let error = match self {
+            ConnectorError::BackedOff { error, .. } => error,
+            other => Box::new(other),
+        };
+        ConnectorError::BackedOff { error, retry_at_ms }
     }
 }
 
@@ -155,6 +256,7 @@ mod tests {
             error: "invalid_code".into(),
             description: Some("expired".into()),
             status: 200,
+            retry_after: None,
         };
         assert_eq!(oauth.code(), "app/OAUTH_ERROR");
         assert_eq!(oauth.status_code(), 200);
@@ -170,5 +272,11 @@ mod tests {
         assert!(net.is_retriable());
         assert_eq!(ConnectorError::NoAccessToken.status_code(), 400);
         assert!(!oauth.is_retriable());
+        let backed = net.clone().backed_off(42).backed_off(43);
+        assert_eq!(backed.code(), "app/NETWORK_ERROR");
+        assert_eq!(backed.to_string(), net.to_string());
+        assert_eq!(backed.retry_at_ms(), Some(43));
+        assert_eq!(known_code("app/TIMEOUT"), "app/TIMEOUT");
+        assert_eq!(known_code("nonsense"), "app/TOKEN_ENDPOINT_ERROR");
     }
 }

@@ -1,49 +1,32 @@
 //! An access token, its expiry arithmetic and its shared-cache JSON form.
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The JS package's safety margin: a token is treated as expired 15 minutes early.
 const EARLY_EXPIRY_MS: i64 = 15 * 60 * 1000;
 
-/// Milliseconds since the Unix epoch, like `Date.now()`.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-/// `Date.now()` from the kernel's coarse real-time clock: a few milliseconds
-/// behind at worst, and several times cheaper than the precise clock. Used only
-/// to decide whether a cached token is still fresh, where expiry already has a
-/// margin of seconds to minutes.
-pub fn coarse_now_ms() -> i64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; the call only writes to it.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) };
-    if rc != 0 {
-        return now_ms();
-    }
-    ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
-}
+/// The longest access-token lifetime believed, in seconds: a day. Providers
+/// hand out access tokens for minutes to hours; a larger figure (`1e300`, a
+/// millisecond count sent as seconds) is capped to this, so a token is never
+/// served "forever".
+pub const MAX_LIFETIME_S: i64 = 24 * 3600;
 
 /// When a token obtained at `now_ms` stops being served.
 ///
-/// `refresh_in` (seconds) wins when set, as in the JS package. Otherwise the
-/// token lives `expires_in` seconds less the 15-minute margin, but the margin is
-/// capped at half the lifetime, so a 600-second token is not born expired.
+/// The token lives `expires_in` seconds (at most [`MAX_LIFETIME_S`]) less the
+/// 15-minute margin, the margin capped at half the lifetime so a 600-second
+/// token is not born expired. `refresh_in` (seconds), when set, shortens that
+/// — as in the JS package — but never extends it: a token is never served past
+/// what the provider granted.
 pub fn expires_at(now_ms: i64, expires_in_s: i64, refresh_in_s: Option<i64>) -> i64 {
-    if let Some(refresh_in) = refresh_in_s.filter(|r| *r > 0) {
-        return now_ms.saturating_add(refresh_in.saturating_mul(1000));
-    }
-    let lifetime = expires_in_s.max(0).saturating_mul(1000);
-    now_ms
+    let lifetime = expires_in_s.clamp(0, MAX_LIFETIME_S) * 1000;
+    let by_lifetime = now_ms
         .saturating_add(lifetime)
-        .saturating_sub(EARLY_EXPIRY_MS.min(lifetime / 2))
+        .saturating_sub(EARLY_EXPIRY_MS.min(lifetime / 2));
+    match refresh_in_s.filter(|r| *r > 0) {
+        Some(refresh_in) => by_lifetime.min(now_ms.saturating_add(refresh_in.saturating_mul(1000))),
+        None => by_lifetime,
+    }
 }
 
 /// A usable access token. `Debug` redacts the secret parts.
@@ -110,15 +93,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_coarse_clock_tracks_the_precise_one() {
-        let coarse = coarse_now_ms();
-        let precise = now_ms();
-        assert!((precise - coarse).abs() < 1_000, "{precise} vs {coarse}");
+    fn expiry_uses_refresh_in_when_set_but_never_past_the_lifetime() {
+        assert_eq!(expires_at(1_000, 3600, Some(60)), 61_000);
+        // refresh_in 10 s, provider lifetime 2 s: served 1 s (half the lifetime).
+        assert_eq!(expires_at(0, 2, Some(10)), 1_000);
+        assert_eq!(expires_at(0, 3600, Some(7200)), 2_700_000);
     }
 
     #[test]
-    fn expiry_uses_refresh_in_when_set() {
-        assert_eq!(expires_at(1_000, 3600, Some(60)), 61_000);
+    fn lifetimes_are_capped_at_a_day() {
+        assert_eq!(expires_at(0, i64::MAX, None), 86_400_000 - 900_000);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 
 use super::{entry_expires_at, StoreError, StoreFuture, StoreLock, TokenStore};
-use crate::engine::token::now_ms;
+use crate::support::clock::now_ms;
 
 /// The `format` field that marks a file as ours.
 const FORMAT: &str = "zcatalyst-connector-tokens/1";

@@ -1,15 +1,23 @@
 //! The wrapper every store operation goes through: a timeout, and a health
-//! record so that a store that is down costs one log line and then a short
+//! record so that a store that is down costs one event and then a short
 //! back-off instead of a failure (or a timeout) on every call.
 //!
-//! While a store is failing, operations are skipped until the back-off ends
-//! (0.5 s after the first failure, doubling to 30 s); the first operation after
-//! that tries again, and a success clears the record and logs that the store
-//! answers again.
+//! Reads and writes keep separate records: a store whose reads work while its
+//! writes fail (a full disk, a read-only replica) backs its writes off without
+//! a read success resetting that, and reports each outage once. While one kind
+//! of operation is failing, operations of that kind are skipped until the
+//! back-off ends (0.5 s after the first failure, doubling to 30 s, jittered);
+//! the first one after that tries again, and a success clears the record and
+//! reports that the store answers again. Reports go to the diagnostic event
+//! sink (`support::events`): nothing is printed unless the application asked
+//! for logs.
 
-use crate::engine::sync::lock;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::support::events::{self, Event, Level};
+use crate::support::sync::lock;
+use crate::support::{backoff, random};
 
 use super::{StoreError, StoreFuture, StoreLock, TokenStore};
 
@@ -31,15 +39,28 @@ struct Health {
     retry_at: Option<Instant>,
 }
 
-/// A store with a timeout and a failure record.
+/// Which health record an operation uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Read,
+    Write,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Read => "reads",
+            Kind::Write => "writes",
+        }
+    }
+}
+
+/// A store with a timeout and a failure record per kind of operation.
 pub struct GuardedStore {
     store: Arc<dyn TokenStore>,
     timeout: Duration,
-    health: Mutex<Health>,
-}
-
-fn log(line: &str) {
-    eprintln!("zcatalyst-connector-rs: {line}");
+    reads: Mutex<Health>,
+    writes: Mutex<Health>,
 }
 
 impl GuardedStore {
@@ -48,7 +69,8 @@ impl GuardedStore {
         GuardedStore {
             store,
             timeout,
-            health: Mutex::new(Health::default()),
+            reads: Mutex::new(Health::default()),
+            writes: Mutex::new(Health::default()),
         }
     }
 
@@ -62,25 +84,35 @@ impl GuardedStore {
         self.store.lock().is_some()
     }
 
-    fn health(&self) -> std::sync::MutexGuard<'_, Health> {
-        lock(&self.health)
+    fn health(&self, kind: Kind) -> std::sync::MutexGuard<'_, Health> {
+        lock(match kind {
+            Kind::Read => &self.reads,
+            Kind::Write => &self.writes,
+        })
     }
 
     async fn run<'a, T>(
         &self,
+        kind: Kind,
         what: &str,
         operation: impl FnOnce() -> StoreFuture<'a, T>,
     ) -> Result<T, StoreFailure> {
-        self.run_unless_backing_off(true, what, operation).await
+        self.run_unless_backing_off(true, kind, what, operation).await
     }
 
     async fn run_unless_backing_off<'a, T>(
         &self,
         respect_backoff: bool,
+        kind: Kind,
         what: &str,
         operation: impl FnOnce() -> StoreFuture<'a, T>,
     ) -> Result<T, StoreFailure> {
-        if respect_backoff && self.health().retry_at.is_some_and(|at| Instant::now() < at) {
+        if respect_backoff
+            && self
+                .health(kind)
+                .retry_at
+                .is_some_and(|at| Instant::now() < at)
+        {
             return Err(StoreFailure::Skipped);
         }
         let result = match tokio::time::timeout(self.timeout, operation()).await {
@@ -91,26 +123,49 @@ impl GuardedStore {
                 self.timeout.as_millis()
             ))),
         };
-        let mut health = self.health();
+        let mut health = self.health(kind);
         match result {
             Ok(value) => {
-                if health.consecutive_failures > 0 {
-                    log(&format!("token store {} answers again", self.name()));
-                }
+                let recovered = health.consecutive_failures > 0;
                 *health = Health::default();
+                drop(health);
+                if recovered {
+                    events::emit(
+                        Event::new(
+                            "store_recovered",
+                            Level::Info,
+                            format!("token store {} answers again ({})", self.name(), kind.name()),
+                        )
+                        .text("store", self.name()),
+                    );
+                }
                 Ok(value)
             }
             Err(error) => {
-                if health.consecutive_failures == 0 {
-                    log(&format!(
-                        "token store failed ({error}); serving tokens from memory and \
-                         refreshing directly until it answers again"
-                    ));
-                }
+                let first = health.consecutive_failures == 0;
                 health.consecutive_failures = health.consecutive_failures.saturating_add(1);
-                let exponent = (health.consecutive_failures - 1).min(16);
-                let backoff = FIRST_BACKOFF.saturating_mul(1 << exponent).min(MAX_BACKOFF);
-                health.retry_at = Some(Instant::now() + backoff);
+                let wait = backoff::delay(
+                    FIRST_BACKOFF,
+                    MAX_BACKOFF,
+                    health.consecutive_failures,
+                    random::unit(),
+                );
+                health.retry_at = Some(Instant::now() + wait);
+                drop(health);
+                if first {
+                    events::emit(
+                        Event::new(
+                            "store_error",
+                            Level::Warn,
+                            format!(
+                                "token store {} failed ({error}); serving tokens from memory and \
+                                 refreshing directly until it answers again",
+                                kind.name()
+                            ),
+                        )
+                        .text("store", self.name()),
+                    );
+                }
                 Err(StoreFailure::Failed(error))
             }
         }
@@ -118,12 +173,12 @@ impl GuardedStore {
 
     /// The value under `key`.
     pub async fn get(&self, key: &str) -> Result<Option<String>, StoreFailure> {
-        self.run("get", || self.store.get(key)).await
+        self.run(Kind::Read, "get", || self.store.get(key)).await
     }
 
     /// Stores `value` under `key` for `ttl`.
     pub async fn put(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreFailure> {
-        self.run("put", || self.store.put(key, value, ttl)).await
+        self.run(Kind::Write, "put", || self.store.put(key, value, ttl)).await
     }
 
     /// Stores `value` unless the entry under `key` expires after `expires_at`
@@ -137,7 +192,7 @@ impl GuardedStore {
         ttl: Duration,
         explicit: bool,
     ) -> Result<bool, StoreFailure> {
-        self.run_unless_backing_off(!explicit, "put", || {
+        self.run_unless_backing_off(!explicit, Kind::Write, "put", || {
             self.store.put_if_newer(key, value, expires_at, ttl)
         })
         .await
@@ -150,7 +205,7 @@ impl GuardedStore {
 
     /// Removes `key`.
     pub async fn delete(&self, key: &str) -> Result<(), StoreFailure> {
-        self.run("delete", || self.store.delete(key)).await
+        self.run(Kind::Write, "delete", || self.store.delete(key)).await
     }
 
     /// Takes the cross-process lock `key` for `owner` (`Ok(false)`: held by another).
@@ -161,7 +216,7 @@ impl GuardedStore {
         ttl: Duration,
     ) -> Result<bool, StoreFailure> {
         match self.store.lock() {
-            Some(lock) => self.run("lock", || lock.try_lock(key, owner, ttl)).await,
+            Some(lock) => self.run(Kind::Write, "lock", || lock.try_lock(key, owner, ttl)).await,
             None => Ok(true),
         }
     }
@@ -170,7 +225,7 @@ impl GuardedStore {
     pub async fn unlock(&self, key: &str, owner: &str) -> Result<(), StoreFailure> {
         match self.store.lock() {
             Some(lock) => {
-                self.run("unlock", || StoreLock::unlock(lock, key, owner))
+                self.run(Kind::Write, "unlock", || StoreLock::unlock(lock, key, owner))
                     .await
             }
             None => Ok(()),
@@ -239,6 +294,7 @@ mod tests {
         );
         flaky.down.store(false, Ordering::SeqCst);
         tokio::time::sleep(FIRST_BACKOFF + Duration::from_millis(50)).await;
+        assert_eq!(guarded.put("k", "v", Duration::from_secs(1)).await, Ok(()), "writes keep their own record");
         assert_eq!(guarded.get("k").await, Ok(Some("v".to_owned())));
         assert_eq!(guarded.get("k").await, Ok(Some("v".to_owned())));
     }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::engine::sync::lock;
+use crate::support::sync::lock;
 use futures::FutureExt;
 
 use super::{StoreFuture, TokenStore};

@@ -12,9 +12,10 @@ use super::file::FileStore;
 use super::guard::GuardedStore;
 use super::memory::MemoryStore;
 use super::redis::RedisStore;
-use super::TokenStore;
-use crate::engine::error::{ConnectorError, Result};
-use crate::engine::sync::lock;
+use super::{StoreError, TokenStore};
+use crate::support::sync::lock;
+
+type Result<T> = std::result::Result<T, StoreError>;
 
 /// The timeout of a store operation unless configured otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(2000);
@@ -41,8 +42,8 @@ type Opened = HashMap<(String, StoreOptions), Arc<GuardedStore>>;
 
 static OPENED: LazyLock<Mutex<Opened>> = LazyLock::new(Default::default);
 
-fn invalid(message: String) -> ConnectorError {
-    ConnectorError::InvalidStore(message)
+fn invalid(message: String) -> StoreError {
+    StoreError::new(message)
 }
 
 fn store_for(url: &str, options: &StoreOptions) -> Result<Arc<dyn TokenStore>> {
@@ -77,7 +78,8 @@ fn store_for(url: &str, options: &StoreOptions) -> Result<Arc<dyn TokenStore>> {
     }
 }
 
-/// The store named by `url`, opened once per process.
+/// The store named by `url`, opened once per process. The error explains
+/// what is wrong with the URL, without its credentials.
 pub fn open_url(url: &str, options: &StoreOptions) -> Result<Arc<GuardedStore>> {
     let key = (url.to_owned(), options.clone());
     let mut opened = lock(&OPENED);
@@ -121,7 +123,7 @@ mod tests {
             "redis://:hunter2@h:notaport/0",
         ] {
             let error = open_url(bad, &StoreOptions::default()).err().unwrap();
-            assert_eq!(error.code(), "app/INVALID_STORE", "{bad}");
+            assert!(!error.to_string().is_empty(), "{bad}");
             assert!(!error.to_string().contains("hunter2"));
         }
     }

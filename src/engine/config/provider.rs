@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use super::error::{ConnectorError, Result};
+use crate::engine::error::{ConnectorError, Result};
 
 /// How the client proves itself at the token endpoint (RFC 6749 §2.3.1).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

@@ -3,18 +3,20 @@
 //! fires, the slot refreshes (through the store and fleet lock, like a miss,
 //! and joined by any caller that misses meanwhile) unless the token was
 //! replaced already or nobody asked for it since it was published — an idle
-//! slot stops refreshing. A retriable failure is retried with back-off while
-//! the old token is still valid; any other failure waits for the next caller,
-//! who sees it once the old token has expired.
+//! slot stops refreshing. A retriable failure is retried when its back-off
+//! ends, while the old token is still valid; any other failure waits for the
+//! next caller, who sees it (backed off) once the old token has expired.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::schedule::{random_unit, refresh_at, retry_delay};
-use super::slot::{Mode, Slot};
-use super::sync::lock;
-use super::token::{expires_at, now_ms, Token};
+use super::cached::{Mode, Slot};
+use super::counters::bump;
+use super::schedule::refresh_at;
+use crate::engine::token::{expires_at, Token};
+use crate::support::clock::Clock;
+use crate::support::random;
 
 /// How long `token` is served in total: `refresh_in` when configured, else
 /// its lifetime less the early-expiry margin.
@@ -22,8 +24,8 @@ fn served_lifetime_ms(slot: &Slot, token: &Token) -> i64 {
     expires_at(0, token.expires_in, slot.config().refresh_in)
 }
 
-async fn sleep_until_ms(at: i64) {
-    let wait = at.saturating_sub(now_ms()).max(0) as u64;
+async fn sleep_until_ms(clock: &dyn Clock, at: i64) {
+    let wait = at.saturating_sub(clock.now_ms()).max(0) as u64;
     tokio::time::sleep(Duration::from_millis(wait)).await;
 }
 
@@ -39,49 +41,41 @@ impl Slot {
         let at = refresh_at(
             token.expires_at,
             served_lifetime_ms(self, token),
-            random_unit(),
+            random::unit(),
         );
         let uses_at_install = self.uses_at_install.load(Ordering::Relaxed);
         let expires = token.expires_at;
         let slot = Arc::clone(self);
         runtime.spawn(async move {
-            sleep_until_ms(at).await;
+            sleep_until_ms(slot.clock.as_ref(), at).await;
             slot.refresh_ahead_of(generation, uses_at_install, expires)
                 .await;
         });
     }
 
-    async fn refresh_ahead_of(
-        self: Arc<Self>,
-        generation: u32,
-        uses_at_install: u64,
-        expires: i64,
-    ) {
-        let mut attempt = 0;
+    async fn refresh_ahead_of(self: Arc<Self>, generation: u32, uses_at_install: u64, expires: i64) {
         loop {
             let replaced = self.generation() != generation;
             let idle = self.uses() == uses_at_install;
             if replaced || idle || !self.refresh_ahead.load(Ordering::Relaxed) {
                 return;
             }
-            let store = lock(&self.background_store).clone();
+            let store = self.caller().store;
             let error = match self.join_or_start_now(store, Mode::Ahead).await {
                 Ok(_) => {
-                    self.count(|s| s.background_refreshes += 1);
+                    bump(&self.counters.background_refreshes);
                     return;
                 }
                 Err(error) => error,
             };
-            if !error.is_retriable() {
-                return;
+            match error.retry_at_ms() {
+                Some(at) if error.is_retriable() && at < expires => {
+                    sleep_until_ms(self.clock.as_ref(), at).await;
+                }
+                // Not retriable, or the old token expires first: the next
+                // caller meets the (backed-off) failure.
+                _ => return,
             }
-            attempt += 1;
-            let hint = *lock(&self.retry_after);
-            let delay = retry_delay(attempt, hint, random_unit());
-            if now_ms().saturating_add(delay.as_millis() as i64) >= expires {
-                return; // the old token expires first: the next caller refreshes
-            }
-            tokio::time::sleep(delay).await;
         }
     }
 }

@@ -7,11 +7,11 @@ use reqwest::Url;
 
 use base64::Engine;
 
-use super::config::ConnectorConfig;
-use super::error::{ConnectorError, Result};
-use super::provider::ClientAuth;
-use super::token::{now_ms, Token};
-use super::token_response::{parse_token_response, Grant};
+use crate::engine::config::{ClientAuth, ConnectorConfig};
+use crate::engine::error::{ConnectorError, Result};
+use crate::engine::token::Token;
+use crate::support::clock::now_ms;
+use super::response::{parse_answer, Grant};
 use super::url_policy::check_token_url;
 
 /// Default total time for one token request, overridable with `ZC_CONNECTOR_HTTP_TIMEOUT_MS`.
@@ -20,6 +20,24 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Answers larger than this are not token answers.
 const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// An HTTP answer of a token endpoint.
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+    retry_after: Option<Duration>,
+}
+
+/// A `Retry-After` header: delay-seconds or an HTTP date (RFC 9110 §10.2.3);
+/// a date in the past is no wait.
+pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
 
 /// A reusable client for token endpoints (one connection pool per process).
 pub struct OAuthClient {
@@ -62,33 +80,10 @@ impl OAuthClient {
         self.timeout
     }
 
-    /// `grant_type=refresh_token` against `refresh_url`.
-    pub async fn refresh(&self, config: &ConnectorConfig) -> Result<Token> {
-        self.refresh_with_hint(config, config.refresh_token.as_deref())
-            .await
-            .0
-    }
-
-    /// A refresh with `refresh_token` (the configured one, or one the provider
-    /// rotated to), with the `Retry-After` the endpoint sent (seconds), if any.
-    pub async fn refresh_with_hint(
-        &self,
-        config: &ConnectorConfig,
-        refresh_token: Option<&str>,
-    ) -> (Result<Token>, Option<Duration>) {
-        let mut retry_after = None;
-        let result = self
-            .refresh_inner(config, refresh_token, &mut retry_after)
-            .await;
-        (result, retry_after)
-    }
-
-    async fn refresh_inner(
-        &self,
-        config: &ConnectorConfig,
-        refresh_token: Option<&str>,
-        retry_after: &mut Option<Duration>,
-    ) -> Result<Token> {
+    /// `grant_type=refresh_token` against `refresh_url` with `refresh_token`
+    /// (the configured one, or one the provider rotated to). An error keeps
+    /// the answer's `Retry-After`.
+    pub async fn refresh(&self, config: &ConnectorConfig, refresh_token: Option<&str>) -> Result<Token> {
         let refresh_token = refresh_token.ok_or_else(|| {
             ConnectorError::InvalidArgument(
                 "Value provided for refresh_token is expected to be a non-empty and non-null string."
@@ -100,10 +95,15 @@ impl OAuthClient {
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
         ];
-        let (status, body) = self
-            .post_token_form(config, url, &form, retry_after)
-            .await?;
-        parse_token_response(status, &body, Grant::Refresh, config.refresh_in, now_ms())
+        let answer = self.post_token_form(config, url, &form).await?;
+        parse_answer(
+            answer.status,
+            &answer.body,
+            Grant::Refresh,
+            config.refresh_in,
+            now_ms(),
+            answer.retry_after,
+        )
     }
 
     /// Revokes `token` (a refresh token) at `revoke_url` (RFC 7009; Zoho also
@@ -115,17 +115,24 @@ impl OAuthClient {
             )
         })?;
         let mut url = check_token_url("revoke_url", revoke_url)?;
-        if super::provider::is_zoho_accounts(revoke_url) {
+        if crate::engine::config::is_zoho_accounts(revoke_url) {
             url.query_pairs_mut().append_pair("token", token);
         }
         let form = [("token", token), ("token_type_hint", "refresh_token")];
-        let (status, body) = self.post_token_form(config, url, &form, &mut None).await?;
+        let Answer {
+            status,
+            body,
+            retry_after,
+        } = self.post_token_form(config, url, &form).await?;
         if (200..300).contains(&status) {
             return Ok(());
         }
-        match parse_token_response(status, &body, Grant::Refresh, None, now_ms()) {
+        match parse_answer(status, &body, Grant::Refresh, None, now_ms(), retry_after) {
             Err(error) => Err(error),
-            Ok(_) => Err(ConnectorError::HttpStatus { status }),
+            Ok(_) => Err(ConnectorError::HttpStatus {
+                status,
+                retry_after,
+            }),
         }
     }
 
@@ -136,8 +143,7 @@ impl OAuthClient {
         config: &ConnectorConfig,
         url: Url,
         form: &[(&str, &str)],
-        retry_after: &mut Option<Duration>,
-    ) -> Result<(u16, Vec<u8>)> {
+    ) -> Result<Answer> {
         let mut fields: Vec<(&str, &str)> = form.to_vec();
         let basic = match config.provider.client_auth {
             ClientAuth::Post => {
@@ -162,8 +168,7 @@ impl OAuthClient {
         for (key, value) in &config.provider.token_params {
             fields.push((key, value));
         }
-        self.post_form(url, &fields, basic.as_deref(), retry_after)
-            .await
+        self.post_form(url, &fields, basic.as_deref()).await
     }
 
     /// `grant_type=authorization_code` against `auth_url`. The redirect URL is sent
@@ -197,13 +202,14 @@ impl OAuthClient {
         if let Some(verifier) = code_verifier {
             form.push(("code_verifier", verifier));
         }
-        let (status, body) = self.post_token_form(config, url, &form, &mut None).await?;
-        parse_token_response(
-            status,
-            &body,
+        let answer = self.post_token_form(config, url, &form).await?;
+        parse_answer(
+            answer.status,
+            &answer.body,
             Grant::AuthorizationCode,
             config.refresh_in,
             now_ms(),
+            answer.retry_after,
         )
     }
 
@@ -212,8 +218,7 @@ impl OAuthClient {
         url: Url,
         form: &[(&str, &str)],
         basic: Option<&str>,
-        retry_after: &mut Option<Duration>,
-    ) -> Result<(u16, Vec<u8>)> {
+    ) -> Result<Answer> {
         let host = match (url.host_str(), url.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
             (Some(h), None) => h.to_owned(),
@@ -230,20 +235,26 @@ impl OAuthClient {
         }
         let mut response = request.send().await.map_err(fail)?;
         let status = response.status().as_u16();
-        *retry_after = response
+        let retry_after = response
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(fail)? {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(ConnectorError::InvalidResponse { status });
+                return Err(ConnectorError::InvalidResponse {
+                    status,
+                    retry_after,
+                });
             }
             body.extend_from_slice(&chunk);
         }
-        Ok((status, body))
+        Ok(Answer {
+            status,
+            body,
+            retry_after,
+        })
     }
 
     fn transport_error(&self, host: &str, error: reqwest::Error) -> ConnectorError {
@@ -265,5 +276,27 @@ impl OAuthClient {
             host: host.to_owned(),
             detail,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        let now = UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(parse_retry_after(" 2 ", now), Some(Duration::from_secs(2)));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-1", now), None);
     }
 }

@@ -2,7 +2,7 @@
 
 use reqwest::Url;
 
-use super::error::{ConnectorError, Result};
+use crate::engine::error::{ConnectorError, Result};
 
 /// Accepts `https:` URLs, and plain `http:` only to the local machine
 /// (`localhost`, `127.0.0.1`, `[::1]`) for development and tests.

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::error::{ConnectorError, Result};
+use crate::engine::error::{ConnectorError, Result};
 use super::provider::{fill_data_centre, ProviderOptions};
 
 /// The properties that `getConnector()` requires, in the order the JS package checks them.

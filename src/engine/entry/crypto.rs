@@ -9,7 +9,8 @@
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
-use super::sync::lock;
+use crate::support::sync::lock;
+use crate::support::{hex, random};
 use aes_gcm::aead::consts::U16;
 use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{Aead, KeyInit};
@@ -30,15 +31,7 @@ const SALT_LEN: usize = 16;
 type KeyCache = HashMap<(String, [u8; SALT_LEN]), Key>;
 
 static KEYS: LazyLock<Mutex<KeyCache>> = LazyLock::new(Default::default);
-static WRITE_SALT: LazyLock<[u8; SALT_LEN]> = LazyLock::new(random_bytes);
-
-fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut bytes = [0u8; N];
-    // The OS random source does not fail on supported platforms; a zeroed
-    // buffer would still decrypt correctly, only with a predictable IV/salt.
-    let _ = getrandom::getrandom(&mut bytes);
-    bytes
-}
+static WRITE_SALT: LazyLock<[u8; SALT_LEN]> = LazyLock::new(random::bytes);
 
 fn scrypt_key(secret: &str, salt: &[u8; SALT_LEN]) -> Key {
     let cache_key = (secret.to_owned(), *salt);
@@ -53,24 +46,10 @@ fn scrypt_key(secret: &str, salt: &[u8; SALT_LEN]) -> Key {
     key
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 /// The hex parts of an envelope, if `value` has the envelope's shape.
 fn parts(value: &str) -> Option<Vec<Vec<u8>>> {
     let text = String::from_utf8(STANDARD.decode(value).ok()?).ok()?;
-    let parts: Vec<Vec<u8>> = text.split(':').map(unhex).collect::<Option<_>>()?;
+    let parts: Vec<Vec<u8>> = text.split(':').map(hex::decode).collect::<Option<_>>()?;
     matches!(parts.len(), 3 | 4).then_some(parts)
 }
 
@@ -82,7 +61,7 @@ pub fn is_envelope(value: &str) -> bool {
 /// Encrypts `plain` with a fresh IV and this process's salt.
 pub fn encrypt(secret: &str, plain: &str) -> String {
     let salt = *WRITE_SALT;
-    let iv: [u8; IV_LEN] = random_bytes();
+    let iv: [u8; IV_LEN] = random::bytes();
     let cipher = Cipher::new(GenericArray::from_slice(&scrypt_key(secret, &salt)));
     let sealed = cipher
         .encrypt(GenericArray::from_slice(&iv), plain.as_bytes())
@@ -90,10 +69,10 @@ pub fn encrypt(secret: &str, plain: &str) -> String {
     let (ciphertext, tag) = sealed.split_at(sealed.len().saturating_sub(TAG_LEN));
     let text = format!(
         "{}:{}:{}:{}",
-        hex(ciphertext),
-        hex(&iv),
-        hex(tag),
-        hex(&salt)
+        hex::encode(ciphertext),
+        hex::encode(&iv),
+        hex::encode(tag),
+        hex::encode(&salt)
     );
     STANDARD.encode(text)
 }

@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
-use super::config::ConnectorConfig;
-use super::slot::Slot;
-use super::sync::lock;
+use super::cached::Slot;
+use crate::engine::config::ConnectorConfig;
+use crate::support::sync::lock;
 
 /// A slot's handle: its index in the table plus one (0 is never a handle).
 pub type SlotId = u32;

@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
-use super::config::ConnectorConfig;
-use super::error::Result;
-use super::oauth::OAuthClient;
 use super::registry::{self, SlotId};
-use super::slot::StoreRef;
-use super::token::Token;
+use super::shared::StoreRef;
+use crate::engine::config::ConnectorConfig;
+use crate::engine::error::Result;
+use crate::engine::oauth::OAuthClient;
+use crate::engine::token::Token;
 
 /// Exchanges `code` at `config.auth_url`. The returned refresh token replaces
 /// the configured one: the token is published in the slot of the updated
@@ -34,7 +34,7 @@ pub async fn exchange_code(
     slot.set_caller_options(&store, refresh_ahead);
     slot.publish(token.clone());
     if let Some(store) = store {
-        let _ = slot.save(&store, &token).await;
+        let _ = slot.shared().save(&store, &token).await;
     }
     Ok((id, token))
 }

@@ -1,6 +1,13 @@
-//! The shared-cache key of `@zcatalyst/connector`: `ZC_CONN_<name>:<5 hex digits>`.
+//! Every key this package reads or writes in a shared store, in one place.
+//!
+//! The token entry's key is `@zcatalyst/connector`'s: `ZC_CONN_<name>:<5 hex
+//! digits>` (a fingerprint of the configuration), so both packages share
+//! entries. Beside it live entries only this package uses: `<key>:lock` (the
+//! fleet lock), `<key>:refresh_token` (a rotated refresh token) and
+//! `<key>:error` (the fleet-wide back-off after a failed refresh). Older JS
+//! versions used `ZC_CONN_<name>`, read once on a miss.
 
-use super::config::ConnectorConfig;
+use crate::engine::config::ConnectorConfig;
 
 /// The 5-hex-digit fingerprint: a base-31 rolling hash over the UTF-16 code units
 /// of the non-empty configuration values joined with `:`, with 32-bit wrapping
@@ -37,6 +44,35 @@ pub fn cache_key(config: &ConnectorConfig) -> String {
 /// The key older JS versions used, read once on a miss.
 pub fn legacy_cache_key(name: &str) -> String {
     format!("ZC_CONN_{name}")
+}
+
+/// The keys of one configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keys {
+    /// The token entry, shared with the JS package.
+    pub entry: String,
+    /// The JS package's older key for the same connector.
+    pub legacy: String,
+    /// The fleet lock.
+    pub lock: String,
+    /// The refresh token the provider rotated to.
+    pub rotation: String,
+    /// The last failed refresh and when the next attempt is due.
+    pub error: String,
+}
+
+impl Keys {
+    /// The keys of `config`.
+    pub fn of(config: &ConnectorConfig) -> Self {
+        let entry = cache_key(config);
+        Keys {
+            legacy: legacy_cache_key(&config.name),
+            lock: format!("{entry}:lock"),
+            rotation: format!("{entry}:refresh_token"),
+            error: format!("{entry}:error"),
+            entry,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::config::parse_int;
+use crate::engine::config::parse_int;
 use super::crypto;
-use super::error::{ConnectorError, Result};
-use super::token::Token;
+use crate::engine::error::{ConnectorError, Result};
+use crate::engine::token::Token;
 
 /// The entry's TTL: `ceil(expires_in / 3600)` hours, at least one hour (the JS
 /// package would write 0 for a token without a lifetime, which stores read as

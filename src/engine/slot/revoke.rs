@@ -4,13 +4,14 @@
 
 use std::sync::Arc;
 
-use super::error::{ConnectorError, Result};
-use super::oauth::OAuthClient;
-use super::slot::{Slot, StoreRef};
+use super::cached::Slot;
+use super::shared::StoreRef;
+use crate::engine::error::{ConnectorError, Result};
+use crate::engine::oauth::OAuthClient;
 
 /// Revokes the slot's refresh token and clears what was cached with it.
 pub async fn revoke(slot: &Arc<Slot>, store: StoreRef) -> Result<()> {
-    let refresh_token = slot.refresh_token().ok_or_else(|| {
+    let refresh_token = slot.shared().refresh_token().ok_or_else(|| {
         ConnectorError::InvalidArgument(
             "Value provided for refresh_token is expected to be a non-empty and non-null string."
                 .into(),
@@ -21,10 +22,7 @@ pub async fn revoke(slot: &Arc<Slot>, store: StoreRef) -> Result<()> {
         .await?;
     slot.clear();
     if let Some(store) = store {
-        let _ = store.delete(slot.cache_key()).await;
-        let _ = store
-            .delete(&format!("{}:refresh_token", slot.cache_key()))
-            .await;
+        slot.shared().forget(&store).await;
     }
     Ok(())
 }

@@ -2,9 +2,9 @@
 
 use serde_json::{Map, Value};
 
-use super::config::parse_int;
-use super::error::{ConnectorError, Result};
-use super::token::{expires_at, Token};
+use crate::engine::config::parse_int;
+use crate::engine::error::{ConnectorError, Result};
+use crate::engine::token::{expires_at, Token, MAX_LIFETIME_S};
 
 /// What the caller needs from the answer beyond `access_token` and `expires_in`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,9 +46,27 @@ pub fn parse_token_response(
     refresh_in_s: Option<i64>,
     now_ms: i64,
 ) -> Result<Token> {
+    parse_answer(status, body, grant, refresh_in_s, now_ms, None)
+}
+
+/// [`parse_token_response`] for an answer that carried a `Retry-After`,
+/// which any error it yields keeps.
+pub fn parse_answer(
+    status: u16,
+    body: &[u8],
+    grant: Grant,
+    refresh_in_s: Option<i64>,
+    now_ms: i64,
+    retry_after: Option<std::time::Duration>,
+) -> Result<Token> {
     let map = match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => map,
-        _ => return Err(ConnectorError::InvalidResponse { status }),
+        _ => {
+            return Err(ConnectorError::InvalidResponse {
+                status,
+                retry_after,
+            })
+        }
     };
     if let Some(error) = map.get("error").filter(|e| !e.is_null()) {
         let error = match error {
@@ -59,10 +77,14 @@ pub fn parse_token_response(
             error,
             description: non_empty_string(&map, "error_description"),
             status,
+            retry_after,
         });
     }
     if !(200..300).contains(&status) {
-        return Err(ConnectorError::HttpStatus { status });
+        return Err(ConnectorError::HttpStatus {
+            status,
+            retry_after,
+        });
     }
     let access_token =
         non_empty_string(&map, "access_token").ok_or_else(|| missing("access_token"))?;
@@ -70,7 +92,13 @@ pub fn parse_token_response(
     if grant == Grant::AuthorizationCode && refresh_token.is_none() {
         return Err(missing("refresh_token"));
     }
-    let expires_in = lifetime_seconds(&map).ok_or_else(|| missing("expires_in"))?;
+    let expires_in = match map.get("expires_in_sec").or_else(|| map.get("expires_in")) {
+        None | Some(Value::Null) => return Err(missing("expires_in")),
+        Some(_) => lifetime_seconds(&map)
+            .filter(|s| *s > 0)
+            .ok_or(ConnectorError::UnusableLifetime { status })?
+            .min(MAX_LIFETIME_S),
+    };
     Ok(Token {
         access_token,
         expires_in,
@@ -114,6 +142,22 @@ mod tests {
     }
 
     #[test]
+    fn lifetimes_must_be_positive_numbers_and_are_capped_at_a_day() {
+        for body in [
+            r#"{"access_token":"at","expires_in":0}"#,
+            r#"{"access_token":"at","expires_in":-5}"#,
+            r#"{"access_token":"at","expires_in":"soon"}"#,
+            r#"{"access_token":"at","expires_in":true}"#,
+        ] {
+            let e = parse(200, body).unwrap_err();
+            assert_eq!(e.code(), "app/INVALID_RESPONSE", "{body}");
+            assert!(e.to_string().contains("expires_in"), "{e}");
+        }
+        let t = parse(200, r#"{"access_token":"at","expires_in":1e300}"#).unwrap();
+        assert_eq!(t.expires_in, MAX_LIFETIME_S);
+    }
+
+    #[test]
     fn an_error_field_wins_over_a_200_status() {
         let e = parse(200, r#"{"error":"invalid_code"}"#).unwrap_err();
         assert_eq!(e.code(), "app/OAUTH_ERROR");
@@ -150,11 +194,23 @@ mod tests {
     #[test]
     fn garbage_and_bare_statuses_are_reported_with_their_status() {
         let e = parse(502, "<html>bad gateway</html>").unwrap_err();
-        assert_eq!(e, ConnectorError::InvalidResponse { status: 502 });
+        assert_eq!(
+            e,
+            ConnectorError::InvalidResponse {
+                status: 502,
+                retry_after: None
+            }
+        );
         assert!(e.is_retriable());
         let e = parse(200, "[1,2]").unwrap_err();
         assert_eq!(e.code(), "app/INVALID_RESPONSE");
         let e = parse(500, "{}").unwrap_err();
-        assert_eq!(e, ConnectorError::HttpStatus { status: 500 });
+        assert_eq!(
+            e,
+            ConnectorError::HttpStatus {
+                status: 500,
+                retry_after: None
+            }
+        );
     }
 }

@@ -5,8 +5,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use super::config::ConnectorConfig;
-use super::error::{ConnectorError, Result};
+use crate::engine::config::ConnectorConfig;
+use crate::engine::error::{ConnectorError, Result};
 
 /// What goes into an authorization URL besides the connector's settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

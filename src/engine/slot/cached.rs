@@ -1,0 +1,430 @@
+//! Layer 3 of the refresh core, the *slot*: one configuration's cached token,
+//! shared by every connector with that configuration. Concurrent misses share
+//! one refresh (single-flight); a refresh that failed is backed off — callers
+//! get its error at once until the next attempt is due, and then one caller
+//! makes it; published tokens are refreshed ahead of expiry (`ahead`). How a
+//! refresh reaches a token (store, fleet lock, provider) is the shared
+//! source's business (`shared`).
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use futures::future::{BoxFuture, FutureExt, Shared};
+
+use super::backoff::retry_at;
+use super::counters::{bump, Counters, SlotStats};
+use super::entries::WrittenEntry;
+use super::shared::{SharedSource, StoreRef, Want};
+use super::source::{http_endpoint, ProviderSource, TokenEndpoint};
+use crate::engine::config::ConnectorConfig;
+use crate::engine::error::{ConnectorError, Result};
+use crate::engine::token::Token;
+use crate::support::clock::{self, Clock};
+use crate::support::sync::lock;
+
+type Refresh = Shared<BoxFuture<'static, Result<Arc<Token>>>>;
+
+/// The hot path reads the kernel's coarse clock, which may lag by a few
+/// milliseconds; it stops serving a token this much before its `expires_at`
+/// so no token is ever served late.
+const COARSE_CLOCK_SLACK_MS: i64 = 10;
+
+/// Why a refresh runs, which decides what a token found in the store must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// A caller found no fresh token: any fresh stored token will do.
+    Miss,
+    /// Ahead of expiry, in the background: only a token newer than ours.
+    Ahead,
+    /// The user asked for a new token: go to the provider.
+    Forced,
+}
+
+/// What the application is told when the provider rotates the refresh token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokensEvent {
+    /// The connector's name.
+    pub connector_name: String,
+    /// The new refresh token (secret).
+    pub refresh_token: String,
+    /// The access token that came with it (secret).
+    pub access_token: String,
+    /// When that access token stops being served, epoch ms.
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for TokensEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokensEvent")
+            .field("connector_name", &self.connector_name)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A callback for rotations.
+pub type TokensListener = Arc<dyn Fn(TokensEvent) + Send + Sync>;
+
+/// How the latest caller wants background work done.
+#[derive(Clone)]
+pub(super) struct CallerOptions {
+    pub(super) store: StoreRef,
+    pub(super) refresh_ahead: bool,
+    pub(super) listener: Option<TokensListener>,
+}
+
+#[derive(Default)]
+struct State {
+    token: Option<Arc<Token>>,
+    /// The refresh in progress, with the number that identifies it.
+    inflight: Option<(u64, Refresh)>,
+    next_refresh_id: u64,
+    /// The last refresh failed: its error (backed off) until its retry time.
+    failure: Option<ConnectorError>,
+    /// The store writes of the last refresh, still running.
+    writing: Option<Shared<BoxFuture<'static, ()>>>,
+}
+
+/// One configuration's token, shared by every connector with that configuration.
+pub struct Slot {
+    pub(super) shared: Arc<SharedSource>,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) counters: Arc<Counters>,
+    state: Mutex<State>,
+    /// The current token's generation, bumped on every publish or clear (0 is
+    /// never a generation, so it can mean "none"), and its expiry: lock-free for
+    /// the hot path, written only under the `state` lock, generation last.
+    generation: AtomicU32,
+    fresh_until: AtomicI64,
+    /// `uses()` when the current token was installed: unchanged at refresh
+    /// time means nobody asked for this token, and refreshing stops.
+    pub(super) uses_at_install: AtomicU64,
+    pub(super) refresh_ahead: AtomicBool,
+    caller: Mutex<CallerOptions>,
+}
+
+impl Slot {
+    /// A cold slot for `config`, refreshing over HTTP on the system clock.
+    pub fn new(config: ConnectorConfig) -> Self {
+        Slot::with_parts(config, http_endpoint(), clock::system())
+    }
+
+    /// A cold slot for `config` whose refreshes go to `endpoint` and whose
+    /// time is `clock` (tests pass fakes of both).
+    pub fn with_parts(config: ConnectorConfig, endpoint: Arc<dyn TokenEndpoint>, clock: Arc<dyn Clock>) -> Self {
+        let config = Arc::new(config);
+        let counters = Arc::new(Counters::default());
+        let source = Arc::new(ProviderSource::new(config.clone(), endpoint, counters.clone()));
+        let shared = Arc::new(SharedSource::new(config, source, clock.clone(), counters.clone()));
+        Slot {
+            shared,
+            clock,
+            counters,
+            state: Mutex::new(State::default()),
+            generation: AtomicU32::new(0),
+            fresh_until: AtomicI64::new(i64::MIN),
+            uses_at_install: AtomicU64::new(0),
+            refresh_ahead: AtomicBool::new(true),
+            caller: Mutex::new(CallerOptions {
+                store: None,
+                refresh_ahead: true,
+                listener: None,
+            }),
+        }
+    }
+
+    /// The configuration this slot refreshes with.
+    pub fn config(&self) -> &ConnectorConfig {
+        self.shared.config()
+    }
+
+    /// The JS package's shared-cache key for this configuration.
+    pub fn cache_key(&self) -> &str {
+        &self.shared.keys().entry
+    }
+
+    /// The shared source below this slot (store entries, refresh token).
+    pub fn shared(&self) -> &Arc<SharedSource> {
+        &self.shared
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    /// Calls so far, answered from memory or not.
+    pub(super) fn uses(&self) -> u64 {
+        self.counters.hits.load(Ordering::Relaxed) + self.counters.misses.load(Ordering::Relaxed)
+    }
+
+    /// The current generation (0: none).
+    pub(super) fn generation(&self) -> u32 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Remembers how the latest caller wants background refreshes done: through
+    /// `store`, and at all only when `refresh_ahead`.
+    pub fn set_caller_options(&self, store: &StoreRef, refresh_ahead: bool) {
+        self.refresh_ahead.store(refresh_ahead, Ordering::Relaxed);
+        let mut caller = lock(&self.caller);
+        caller.store = store.clone();
+        caller.refresh_ahead = refresh_ahead;
+    }
+
+    /// The latest caller's listener for refresh-token rotations.
+    pub fn set_listener(&self, listener: Option<TokensListener>) {
+        lock(&self.caller).listener = listener;
+    }
+
+    pub(super) fn caller(&self) -> CallerOptions {
+        lock(&self.caller).clone()
+    }
+
+    /// Drops the cached token if it is `access_token` (one an API rejected),
+    /// and never adopts it from the store again; the next call refreshes.
+    /// Returns whether it was the current token.
+    pub fn invalidate(&self, access_token: &str) -> bool {
+        self.shared.invalidate(access_token);
+        let mut state = self.state();
+        if state
+            .token
+            .as_ref()
+            .is_some_and(|t| t.access_token == access_token)
+        {
+            self.install(&mut state, None);
+            return true;
+        }
+        false
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> SlotStats {
+        self.counters.snapshot()
+    }
+
+    /// The generation of the token if it is fresh at `now_ms`, else 0. This is
+    /// the hot path: a few atomic loads, no lock, no allocation.
+    pub fn fresh_generation(&self, now_ms: i64) -> u32 {
+        loop {
+            let generation = self.generation.load(Ordering::Acquire);
+            let fresh_until = self.fresh_until.load(Ordering::Acquire);
+            if generation != self.generation.load(Ordering::Acquire) {
+                continue; // a publish raced with us; read the new pair
+            }
+            if generation == 0 || now_ms >= fresh_until {
+                return 0;
+            }
+            bump(&self.counters.hits);
+            return generation;
+        }
+    }
+
+    /// Records `token` (or none) as the current one; the caller holds the
+    /// lock. Returns the new generation.
+    fn install(&self, state: &mut State, token: Option<Arc<Token>>) -> u32 {
+        let generation = next_generation(self.generation.load(Ordering::Acquire));
+        let fresh_until = token.as_ref().map_or(i64::MIN, |t| {
+            t.expires_at.saturating_sub(COARSE_CLOCK_SLACK_MS)
+        });
+        self.uses_at_install.store(self.uses(), Ordering::Relaxed);
+        if token.is_some() {
+            state.failure = None;
+        }
+        state.token = token;
+        self.generation.store(0, Ordering::Release);
+        self.fresh_until.store(fresh_until, Ordering::Release);
+        self.generation.store(generation, Ordering::Release);
+        generation
+    }
+
+    /// The access token if `generation` is still the current one.
+    pub fn token_of_generation(&self, generation: u32) -> Option<Arc<Token>> {
+        let state = self.state();
+        (self.generation.load(Ordering::Acquire) == generation)
+            .then(|| state.token.clone())
+            .flatten()
+    }
+
+    /// The last token, fresh or not.
+    pub fn current(&self) -> Option<Arc<Token>> {
+        self.state().token.clone()
+    }
+
+    /// Makes `token` the slot's token and, when refresh-ahead is on and a
+    /// runtime is at hand, schedules its refresh before expiry.
+    pub fn publish(self: &Arc<Self>, token: Arc<Token>) {
+        let generation = {
+            let mut state = self.state();
+            self.install(&mut state, Some(token.clone()))
+        };
+        self.schedule_ahead(&token, generation);
+    }
+
+    /// Forgets the cached token.
+    pub fn clear(&self) {
+        let mut state = self.state();
+        self.install(&mut state, None);
+    }
+
+    /// A fresh token: the cached one, or the result of the one refresh that all
+    /// concurrent callers share. A miss reads `store` first (another process
+    /// may hold a fresh token) and writes what it refreshes back to it. While
+    /// a failed refresh is backed off, the call fails at once with its error.
+    pub async fn get(self: &Arc<Self>, store: StoreRef) -> Result<Arc<Token>> {
+        let refresh = {
+            let mut state = self.state();
+            if let Some(token) = state.token.as_ref().filter(|t| t.is_fresh(self.clock.now_ms())) {
+                return Ok(token.clone());
+            }
+            self.backed_off(&state)?;
+            self.join_or_start(&mut state, store, Mode::Miss)
+        };
+        bump(&self.counters.misses);
+        refresh.await
+    }
+
+    /// A new token from the provider, even if the cached one is fresh, written
+    /// to `store`; joins a refresh already in flight rather than starting a
+    /// second one, and is backed off after a failure like any refresh.
+    pub async fn refresh(self: &Arc<Self>, store: StoreRef) -> Result<Arc<Token>> {
+        let refresh = {
+            let mut state = self.state();
+            self.backed_off(&state)?;
+            self.join_or_start(&mut state, store, Mode::Forced)
+        };
+        refresh.await
+    }
+
+    /// The failure being backed off, unless a refresh is in flight to join.
+    fn backed_off(&self, state: &State) -> Result<()> {
+        if state.inflight.is_some() {
+            return Ok(());
+        }
+        match &state.failure {
+            Some(error) if error.retry_at_ms().is_some_and(|at| self.clock.now_ms() < at) => {
+                bump(&self.counters.backed_off);
+                Err(error.clone())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The refresh in flight, or a new one started in `mode`.
+    pub(super) fn join_or_start_now(self: &Arc<Self>, store: StoreRef, mode: Mode) -> Refresh {
+        self.join_or_start(&mut self.state(), store, mode)
+    }
+
+    fn join_or_start(self: &Arc<Self>, state: &mut State, store: StoreRef, mode: Mode) -> Refresh {
+        if let Some((_, refresh)) = &state.inflight {
+            return refresh.clone();
+        }
+        state.next_refresh_id += 1;
+        let id = state.next_refresh_id;
+        let want = Want {
+            floor: match mode {
+                Mode::Miss => Some(self.clock.now_ms()),
+                Mode::Ahead => Some(state.token.as_ref().map_or(self.clock.now_ms(), |t| t.expires_at)),
+                Mode::Forced => None,
+            },
+        };
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let slot = Arc::clone(self);
+        // The refresh runs as its own task so it completes (and publishes) even
+        // if every caller stops waiting. Callers get the token as soon as it is
+        // known; the store writes finish afterwards.
+        tokio::spawn(async move {
+            let finish = match slot.shared.clone().obtain(store, want).await {
+                Ok(obtained) => {
+                    let finish = obtained.finish.map(|f| f.shared());
+                    slot.state().writing = finish.clone();
+                    slot.publish(obtained.token.clone());
+                    slot.announce_rotation(&obtained.token);
+                    slot.finish_refresh(id, None);
+                    let _ = sender.send(Ok(obtained.token));
+                    finish
+                }
+                Err(error) => {
+                    let error = match error.retry_at_ms() {
+                        Some(_) => error,
+                        None => {
+                            let at = retry_at(slot.clock.now_ms(), 1, &error);
+                            error.backed_off(at)
+                        }
+                    };
+                    slot.finish_refresh(id, Some(error.clone()));
+                    let _ = sender.send(Err(error));
+                    None
+                }
+            };
+            if let Some(finish) = finish {
+                finish.await;
+            }
+        });
+        let refresh = async move {
+            receiver.await.unwrap_or_else(|_| {
+                Err(ConnectorError::Internal(
+                    "the refresh task ended without an answer".into(),
+                ))
+            })
+        }
+        .boxed()
+        .shared();
+        state.inflight = Some((id, refresh.clone()));
+        refresh
+    }
+
+    fn finish_refresh(&self, id: u64, failure: Option<ConnectorError>) {
+        let mut state = self.state();
+        if matches!(&state.inflight, Some((current, _)) if *current == id) {
+            state.inflight = None;
+        }
+        if failure.is_some() {
+            state.failure = failure;
+        }
+    }
+
+    fn announce_rotation(&self, token: &Token) {
+        let Some(refresh_token) = token.refresh_token.clone() else {
+            return;
+        };
+        if let Some(listener) = self.caller().listener {
+            listener(TokensEvent {
+                connector_name: self.config().name.clone(),
+                refresh_token,
+                access_token: token.access_token.clone(),
+                expires_at: token.expires_at,
+            });
+        }
+    }
+
+    /// Waits until the store writes of the last refresh have finished (they
+    /// run after callers got the token; tests and shutdowns wait for them).
+    pub async fn flush(&self) {
+        let writing = self.state().writing.clone();
+        if let Some(writing) = writing {
+            writing.await;
+        }
+    }
+
+    /// `putAccessTokenInCache()`: writes the current token to `store` (when
+    /// there is one) and returns the entry.
+    pub async fn persist(&self, store: Option<&crate::store::guard::GuardedStore>) -> Result<WrittenEntry> {
+        let token = self.current().ok_or(ConnectorError::NoAccessToken)?;
+        self.shared.persist(store, &token).await
+    }
+
+    /// Counts a token request made outside the slot (a code exchange).
+    pub fn count_token_request(&self, ok: bool) {
+        bump(&self.counters.token_requests);
+        if !ok {
+            bump(&self.counters.token_request_errors);
+        }
+    }
+}
+
+fn next_generation(current: u32) -> u32 {
+    match current.wrapping_add(1) {
+        0 => 1,
+        n => n,
+    }
+}

@@ -1,0 +1,309 @@
+//! Layer 2 of the refresh core, the *shared source*: the token source wrapped
+//! in the store, so that one process of a fleet refreshes and the others
+//! adopt its token, and a failure is backed off by the whole fleet.
+//!
+//! A refresh here: adopt a fresh enough token from the store if there is
+//! one; else, if another process recorded a failure whose back-off has not
+//! ended, fail with it at once; else (with a store that can lock) take the
+//! fleet lock `<key>:lock` with a random owner token, read the store again,
+//! refresh with the refresh token in use (a rotated one is read from the store
+//! first), and — still holding the lock — record the outcome: the token (unless
+//! the store holds a newer one) and a rotated refresh token, or the failure
+//! and when to try again. Processes that find the lock taken poll the store
+//! (20 ms, doubling to 200 ms, jittered) and adopt the owner's token or fail
+//! with the owner's recorded failure; if the owner dies, its lock expires and
+//! the next poll takes it over.
+//!
+//! The token is handed to the layer above as soon as it is known; the store
+//! writes and the unlock finish afterwards (`Obtained::finish`), so a slow
+//! store does not delay callers.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+
+use super::backoff::retry_at;
+use super::counters::{bump, Counters};
+use super::entries::SharedFailure;
+use super::source::TokenSource;
+use crate::engine::config::ConnectorConfig;
+use crate::engine::entry::keys::Keys;
+use crate::engine::error::Result;
+use crate::engine::oauth::OAuthClient;
+use crate::engine::token::Token;
+use crate::store::guard::GuardedStore;
+use crate::support::clock::Clock;
+use crate::support::events::{self, Event, Level};
+use crate::support::random;
+use crate::support::sync::lock;
+
+/// The store a call reads and writes through; `None` is memory only.
+pub type StoreRef = Option<Arc<GuardedStore>>;
+
+const FIRST_POLL: Duration = Duration::from_millis(20);
+const MAX_POLL: Duration = Duration::from_millis(200);
+
+/// What a refresh asks of the shared source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Want {
+    /// A stored token expiring after this (epoch ms) is adopted; `None` asks
+    /// the provider whatever the store holds (a forced refresh, still under
+    /// the lock so a rotating refresh token is never used twice).
+    pub floor: Option<i64>,
+}
+
+/// The outcome of a successful refresh.
+pub struct Obtained {
+    /// The token.
+    pub token: Arc<Token>,
+    /// Store writes and the unlock, still to run (the caller runs them after
+    /// handing the token out).
+    pub finish: Option<BoxFuture<'static, ()>>,
+}
+
+impl Obtained {
+    fn ready(token: Arc<Token>) -> Self {
+        Obtained {
+            token,
+            finish: None,
+        }
+    }
+}
+
+/// The shared source of one configuration.
+pub struct SharedSource {
+    config: Arc<ConnectorConfig>,
+    pub(super) keys: Keys,
+    pub(super) source: Arc<dyn TokenSource>,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) counters: Arc<Counters>,
+    /// Whether the legacy key `ZC_CONN_<name>` was already read.
+    pub(super) legacy_read: AtomicBool,
+    /// Failed refreshes in a row (here or, through the store, in the fleet).
+    failures: AtomicU32,
+    /// An access token the application reported as rejected: never adopted
+    /// from the store again.
+    invalidated: Mutex<Option<String>>,
+}
+
+impl SharedSource {
+    /// The shared source of `config` over `source`.
+    pub fn new(
+        config: Arc<ConnectorConfig>,
+        source: Arc<dyn TokenSource>,
+        clock: Arc<dyn Clock>,
+        counters: Arc<Counters>,
+    ) -> Self {
+        SharedSource {
+            keys: Keys::of(&config),
+            config,
+            source,
+            clock,
+            counters,
+            legacy_read: AtomicBool::new(false),
+            failures: AtomicU32::new(0),
+            invalidated: Mutex::new(None),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ConnectorConfig {
+        &self.config
+    }
+
+    /// The store keys.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// The refresh token in use (the configured one, or the last rotated one).
+    pub fn refresh_token(&self) -> Option<String> {
+        self.source.refresh_token()
+    }
+
+    /// Never adopts `access_token` from the store again.
+    pub fn invalidate(&self, access_token: &str) {
+        *lock(&self.invalidated) = Some(access_token.to_owned());
+    }
+
+    /// A token as `want` asks, from the store or the provider.
+    pub fn obtain(self: Arc<Self>, store: StoreRef, want: Want) -> BoxFuture<'static, Result<Obtained>> {
+        async move {
+            let Some(store) = store else {
+                return self.refresh(None).await;
+            };
+            if let Some(token) = self.adopt(&store, want.floor).await? {
+                return Ok(Obtained::ready(token));
+            }
+            self.check_failure(&store).await?;
+            if store.can_lock() {
+                self.refresh_under_lock(store, want.floor).await
+            } else {
+                self.refresh(Some(store)).await
+            }
+        }
+        .boxed()
+    }
+
+    /// The store's token if it expires after `floor` (never without one).
+    async fn adopt(&self, store: &GuardedStore, floor: Option<i64>) -> Result<Option<Arc<Token>>> {
+        let Some(floor) = floor else {
+            return Ok(None);
+        };
+        let invalidated = lock(&self.invalidated).clone();
+        Ok(self
+            .load(store, floor)
+            .await?
+            .filter(|token| invalidated.as_deref() != Some(token.access_token.as_str()))
+            .map(Arc::new))
+    }
+
+    /// Fails with the fleet's recorded failure while its back-off lasts.
+    async fn check_failure(&self, store: &GuardedStore) -> Result<()> {
+        match self.read_failure(store).await {
+            Some(failure) => {
+                self.failures.fetch_max(failure.attempt, Ordering::Relaxed);
+                Err(failure.error.backed_off(failure.retry_at_ms))
+            }
+            None => Ok(()),
+        }
+    }
+
+    async fn refresh_under_lock(self: Arc<Self>, store: Arc<GuardedStore>, floor: Option<i64>) -> Result<Obtained> {
+        let owner = format!("{}:{}", std::process::id(), random::hex_id());
+        let lock_ttl = OAuthClient::shared().timeout() + store.timeout() * 2;
+        let give_up = Instant::now() + lock_ttl * 2;
+        let mut waited = false;
+        let mut poll = FIRST_POLL;
+        loop {
+            let taken = store.try_lock(&self.keys.lock, &owner, lock_ttl).await;
+            self.count_failure(&taken);
+            match taken {
+                Ok(true) => {
+                    if waited {
+                        bump(&self.counters.lock_takeovers);
+                        self.emit(Event::new("lock_takeover", Level::Info, "took the fleet lock over"));
+                    }
+                    return self.refresh_holding(store, floor, owner).await;
+                }
+                Ok(false) if Instant::now() < give_up => {
+                    if !waited {
+                        waited = true;
+                        bump(&self.counters.lock_waits);
+                        self.emit(Event::new("lock_wait", Level::Debug, "another process is refreshing; waiting for its token"));
+                    }
+                    tokio::time::sleep(poll.mul_f64(0.5 + random::unit())).await;
+                    poll = (poll * 2).min(MAX_POLL);
+                    if let Some(token) = self.adopt(&store, floor).await? {
+                        return Ok(Obtained::ready(token));
+                    }
+                    self.check_failure(&store).await?;
+                }
+                // Waited two lock lifetimes, or the store stopped answering:
+                // refresh on our own rather than fail the callers.
+                _ => return self.refresh(Some(store)).await,
+            }
+        }
+    }
+
+    /// Refreshes while holding the lock; the unlock runs after the writes.
+    async fn refresh_holding(self: Arc<Self>, store: Arc<GuardedStore>, floor: Option<i64>, owner: String) -> Result<Obtained> {
+        let unlock = {
+            let (this, store) = (self.clone(), store.clone());
+            async move {
+                let released = store.unlock(&this.keys.lock, &owner).await;
+                this.count_failure(&released);
+            }
+        };
+        let adopted = match self.adopt(&store, floor).await {
+            Ok(Some(token)) => Ok(Some(token)),
+            Ok(None) => self.check_failure(&store).await.map(|()| None),
+            Err(error) => Err(error),
+        };
+        let result = match adopted {
+            Ok(Some(token)) => Ok(Obtained::ready(token)),
+            Ok(None) => self.clone().refresh(Some(store)).await,
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(mut obtained) => {
+                let writes = obtained.finish.take();
+                obtained.finish = Some(
+                    async move {
+                        if let Some(writes) = writes {
+                            writes.await;
+                        }
+                        unlock.await;
+                    }
+                    .boxed(),
+                );
+                Ok(obtained)
+            }
+            Err(error) => {
+                unlock.await;
+                Err(error)
+            }
+        }
+    }
+
+    /// A token from the provider. A failure is backed off (and recorded in
+    /// `store` for the fleet) before it is returned; a success returns the
+    /// token with the store writes still to run.
+    async fn refresh(self: Arc<Self>, store: StoreRef) -> Result<Obtained> {
+        if let Some(store) = &store {
+            self.read_rotation(store).await;
+        }
+        let started = Instant::now();
+        match self.source.refresh().await {
+            Ok(token) => {
+                self.failures.store(0, Ordering::Relaxed);
+                self.emit(
+                    Event::new("refresh", Level::Debug, "refreshed the access token")
+                        .number("durationMs", started.elapsed().as_secs_f64() * 1000.0),
+                );
+                let token = Arc::new(token);
+                let finish = store.map(|store| {
+                    let (this, token) = (self.clone(), token.clone());
+                    async move {
+                        if let Some(rotated) = &token.refresh_token {
+                            this.write_rotation(&store, rotated).await;
+                        }
+                        let _ = this.save(&store, &token).await;
+                    }
+                    .boxed()
+                });
+                Ok(Obtained { token, finish })
+            }
+            Err(error) => {
+                let attempt = self.failures.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+                let retry_at_ms = retry_at(self.clock.now_ms(), attempt, &error);
+                self.emit(
+                    Event::new("refresh_failed", Level::Warn, format!("refresh failed: {error}"))
+                        .text("code", error.code())
+                        .number("statusCode", f64::from(error.status_code()))
+                        .number("attempt", f64::from(attempt))
+                        .number("retryAfterMs", (retry_at_ms - self.clock.now_ms()) as f64)
+                        .number("durationMs", started.elapsed().as_secs_f64() * 1000.0),
+                );
+                if let Some(store) = &store {
+                    let failure = SharedFailure {
+                        error: error.clone(),
+                        retry_at_ms,
+                        attempt,
+                    };
+                    self.write_failure(store, &failure).await;
+                }
+                Err(error.backed_off(retry_at_ms))
+            }
+        }
+    }
+
+    fn emit(&self, event: Event) {
+        if events::enabled() {
+            events::emit(event.connector(&self.config.name));
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Layer 1 of the refresh core, the *token source*: one HTTP refresh with the
+//! refresh token in use, and rotation — when an answer carries a new
+//! `refresh_token`, it is used from then on. It knows nothing of stores,
+//! locks or caching (those are the layers above).
+
+use std::sync::{Arc, Mutex};
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+
+use super::counters::{bump, Counters};
+use crate::engine::config::ConnectorConfig;
+use crate::engine::error::Result;
+use crate::engine::oauth::OAuthClient;
+use crate::engine::token::Token;
+use crate::support::sync::lock;
+
+/// Where refreshes go: the provider's token endpoint (tests pass a fake).
+pub trait TokenEndpoint: Send + Sync {
+    /// One `grant_type=refresh_token` request.
+    fn refresh<'a>(
+        &'a self,
+        config: &'a ConnectorConfig,
+        refresh_token: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Token>>;
+}
+
+impl TokenEndpoint for OAuthClient {
+    fn refresh<'a>(
+        &'a self,
+        config: &'a ConnectorConfig,
+        refresh_token: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Token>> {
+        OAuthClient::refresh(self, config, refresh_token).boxed()
+    }
+}
+
+/// The process-wide HTTP endpoint.
+pub fn http_endpoint() -> Arc<dyn TokenEndpoint> {
+    struct Shared;
+    impl TokenEndpoint for Shared {
+        fn refresh<'a>(
+            &'a self,
+            config: &'a ConnectorConfig,
+            refresh_token: Option<&'a str>,
+        ) -> BoxFuture<'a, Result<Token>> {
+            OAuthClient::shared().refresh(config, refresh_token).boxed()
+        }
+    }
+    Arc::new(Shared)
+}
+
+/// What the layer above needs from a token source.
+pub trait TokenSource: Send + Sync {
+    /// A new token from the provider. Its `refresh_token` is set only when
+    /// the provider rotated it (the source already uses the new one).
+    fn refresh(&self) -> BoxFuture<'_, Result<Token>>;
+    /// The refresh token in use.
+    fn refresh_token(&self) -> Option<String>;
+    /// Uses `refresh_token` from now on (another process rotated to it).
+    fn adopt_refresh_token(&self, refresh_token: String);
+    /// Whether this provider has ever rotated the refresh token here.
+    fn has_rotated(&self) -> bool;
+}
+
+/// The token source over a provider's endpoint.
+pub struct ProviderSource {
+    config: Arc<ConnectorConfig>,
+    endpoint: Arc<dyn TokenEndpoint>,
+    rotated: Mutex<Option<String>>,
+    counters: Arc<Counters>,
+}
+
+impl ProviderSource {
+    /// A source refreshing `config` at `endpoint`, counting into `counters`.
+    pub fn new(
+        config: Arc<ConnectorConfig>,
+        endpoint: Arc<dyn TokenEndpoint>,
+        counters: Arc<Counters>,
+    ) -> Self {
+        ProviderSource {
+            config,
+            endpoint,
+            rotated: Mutex::new(None),
+            counters,
+        }
+    }
+
+    async fn refresh_once(&self) -> Result<Token> {
+        let used = self.refresh_token();
+        let result = self.endpoint.refresh(&self.config, used.as_deref()).await;
+        bump(&self.counters.token_requests);
+        bump(&self.counters.refreshes);
+        let mut token = match result {
+            Ok(token) => token,
+            Err(error) => {
+                bump(&self.counters.token_request_errors);
+                return Err(error);
+            }
+        };
+        match token.refresh_token.take() {
+            Some(new) if Some(&new) != used.as_ref() => {
+                *lock(&self.rotated) = Some(new.clone());
+                bump(&self.counters.rotations);
+                token.refresh_token = Some(new);
+            }
+            _ => {}
+        }
+        Ok(token)
+    }
+}
+
+impl TokenSource for ProviderSource {
+    fn refresh(&self) -> BoxFuture<'_, Result<Token>> {
+        self.refresh_once().boxed()
+    }
+
+    fn refresh_token(&self) -> Option<String> {
+        lock(&self.rotated)
+            .clone()
+            .or_else(|| self.config.refresh_token.clone())
+    }
+
+    fn adopt_refresh_token(&self, refresh_token: String) {
+        *lock(&self.rotated) = Some(refresh_token);
+    }
+
+    fn has_rotated(&self) -> bool {
+        lock(&self.rotated).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::error::ConnectorError;
+    use serde_json::json;
+
+    /// Answers with a token that rotates the refresh token on every call
+    /// after the first, and fails when told to.
+    struct Scripted {
+        seen: Mutex<Vec<Option<String>>>,
+        fail: bool,
+    }
+
+    impl TokenEndpoint for Scripted {
+        fn refresh<'a>(
+            &'a self,
+            _config: &'a ConnectorConfig,
+            refresh_token: Option<&'a str>,
+        ) -> BoxFuture<'a, Result<Token>> {
+            let mut seen = lock(&self.seen);
+            seen.push(refresh_token.map(str::to_owned));
+            let n = seen.len();
+            let fail = self.fail;
+            async move {
+                if fail {
+                    return Err(ConnectorError::HttpStatus {
+                        status: 503,
+                        retry_after: None,
+                    });
+                }
+                Ok(Token {
+                    access_token: format!("at{n}"),
+                    expires_in: 3600,
+                    expires_at: 1,
+                    refresh_token: (n > 1).then(|| format!("rt{n}")),
+                    api_domain: None,
+                })
+            }
+            .boxed()
+        }
+    }
+
+    fn config() -> Arc<ConnectorConfig> {
+        let entry = json!({"client_id": "c", "client_secret": "s", "auth_url": "https://a/t",
+                           "refresh_url": "https://a/t", "refresh_token": "rt0"});
+        Arc::new(ConnectorConfig::from_entry("source-test", &entry).unwrap())
+    }
+
+    #[tokio::test]
+    async fn rotations_are_used_from_then_on_and_reported_once() {
+        let endpoint = Arc::new(Scripted {
+            seen: Mutex::new(Vec::new()),
+            fail: false,
+        });
+        let counters = Arc::new(Counters::default());
+        let source = ProviderSource::new(config(), endpoint.clone(), counters.clone());
+        let first = source.refresh().await.unwrap();
+        assert_eq!(first.refresh_token, None, "no rotation on the first answer");
+        assert!(!source.has_rotated());
+        let second = source.refresh().await.unwrap();
+        assert_eq!(second.refresh_token.as_deref(), Some("rt2"));
+        assert_eq!(source.refresh_token().as_deref(), Some("rt2"));
+        source.adopt_refresh_token("rt-other".into());
+        source.refresh().await.unwrap();
+        let seen = lock(&endpoint.seen).clone();
+        assert_eq!(
+            seen,
+            [Some("rt0".into()), Some("rt0".into()), Some("rt-other".into())]
+        );
+        let stats = counters.snapshot();
+        assert_eq!((stats.token_requests, stats.rotations), (3, 2));
+    }
+
+    #[tokio::test]
+    async fn failures_are_counted_and_returned() {
+        let endpoint = Arc::new(Scripted {
+            seen: Mutex::new(Vec::new()),
+            fail: true,
+        });
+        let counters = Arc::new(Counters::default());
+        let source = ProviderSource::new(config(), endpoint, counters.clone());
+        assert_eq!(source.refresh().await.unwrap_err().status_code(), 503);
+        assert_eq!(counters.snapshot().token_request_errors, 1);
+    }
+}

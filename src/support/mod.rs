@@ -1,0 +1,11 @@
+//! Helpers with no domain knowledge, used by `engine` and `store` alike: a
+//! poison-tolerant lock, the clock, random numbers, hex, one back-off formula,
+//! and the process-wide diagnostic event sink. Nothing here imports from
+//! `engine` or `store`.
+
+pub mod backoff;
+pub mod clock;
+pub mod events;
+pub mod hex;
+pub mod random;
+pub mod sync;
