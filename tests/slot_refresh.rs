@@ -52,7 +52,11 @@ async fn a_failed_refresh_is_shared_and_backed_off() {
     let again = slot.get(None).await.unwrap_err();
     assert_eq!(again.code(), "app/OAUTH_ERROR", "the same error, at once");
     assert!(again.retry_at_ms().is_some());
-    assert_eq!(count.load(Ordering::SeqCst), 1, "no request while backed off");
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        1,
+        "no request while backed off"
+    );
     assert_eq!(slot.stats().token_request_errors, 1);
     assert_eq!(slot.stats().backed_off, 1);
 }

@@ -1,15 +1,21 @@
 //! What a `Connection` passes with every call that may refresh: its store,
-//! whether to refresh ahead, and its `onTokens` listener. `connector.js` makes
-//! one handle per `Connection` (lazily, on its first miss). Internal.
+//! whether to refresh ahead, its event listener and its HTTP settings
+//! (`timeoutMs`, `ca`). `connector.js` makes one handle per `Connection`
+//! (lazily, on its first miss). Internal.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
+use serde_json::{json, Map, Value};
 
 use super::stores::StoreHandle;
-use crate::engine::slot::{Slot, StoreRef, TokensEvent, TokensListener};
+use crate::engine::oauth::client::HttpSettings;
+use crate::engine::oauth::OAuthClient;
+use crate::engine::slot::{Slot, SlotEvent, SlotListener, StoreRef};
+use crate::support::events::Level;
 
 /// A `Connection`'s call options.
 pub struct CallOptions {
@@ -17,8 +23,10 @@ pub struct CallOptions {
     pub store: StoreRef,
     /// Whether tokens are refreshed before they expire.
     pub refresh_ahead: bool,
-    /// Told when the provider rotates the refresh token.
-    pub listener: Option<TokensListener>,
+    /// Told about rotations, refreshes, failures and store outages.
+    pub listener: Option<SlotListener>,
+    /// The HTTP client for token requests (timeout, trusted authorities).
+    pub http: Arc<OAuthClient>,
 }
 
 impl CallOptions {
@@ -26,65 +34,106 @@ impl CallOptions {
     pub fn apply_to(&self, slot: &Slot) {
         slot.set_caller_options(&self.store, self.refresh_ahead);
         slot.set_listener(self.listener.clone());
+        slot.set_endpoint(self.http.clone());
     }
 }
 
 /// The handle `connector.js` passes.
 pub type CallOptionsHandle = External<CallOptions>;
 
-/// The `onTokens` event: the provider rotated the refresh token.
+/// HTTP settings of a `Connection`.
 #[napi(object)]
-pub struct RotatedTokens {
-    /// The connector's name.
-    pub connector_name: String,
-    /// The new refresh token: store it where your configuration lives.
-    pub refresh_token: String,
-    /// The access token that came with it.
-    pub access_token: String,
-    /// When that access token stops being served, epoch ms.
-    pub expires_at: f64,
+pub struct HttpOptions {
+    /// Total time a token request may take, ms (default: `ZC_CONNECTOR_HTTP_TIMEOUT_MS`, else 30 000).
+    pub timeout_ms: Option<f64>,
+    /// PEM certificate(s) to trust besides the system's roots.
+    pub ca: Option<String>,
 }
 
-type Listener = ThreadsafeFunction<RotatedTokens, (), RotatedTokens, Status, false, true>;
+type Listener = ThreadsafeFunction<Value, (), Value, Status, false, true>;
 
-/// Call options over `store`; `on_tokens` is called (on the JS thread, never
-/// keeping the process alive) when a refresh token is rotated.
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Debug => "debug",
+        Level::Info => "info",
+        Level::Warn => "warn",
+    }
+}
+
+/// An engine event as the plain object `connector.js` routes:
+/// `{ type, connectorName, ... }`.
+fn event_object(event: SlotEvent) -> Value {
+    match event {
+        SlotEvent::Tokens(tokens) => json!({
+            "type": "tokens",
+            "connectorName": tokens.connector_name,
+            "refreshToken": tokens.refresh_token,
+            "accessToken": tokens.access_token,
+            "expiresAt": tokens.expires_at,
+        }),
+        SlotEvent::Diagnostic(event) => {
+            let mut object = Map::new();
+            object.insert("type".into(), event.kind.into());
+            object.insert("level".into(), level_name(event.level).into());
+            if let Some(name) = event.connector {
+                object.insert("connectorName".into(), name.into());
+            }
+            object.insert("message".into(), event.message.into());
+            for (name, value) in event.numbers {
+                let value = if name == "background" {
+                    Value::Bool(value != 0.0)
+                } else {
+                    json!(value)
+                };
+                object.insert(name.into(), value);
+            }
+            for (name, value) in event.texts {
+                object.insert(name.into(), value.into());
+            }
+            Value::Object(object)
+        }
+    }
+}
+
+/// Call options over `store`; `on_event` is called (on the JS thread, never
+/// keeping the process alive) with each engine event.
 #[napi(
     js_name = "callOptions",
-    ts_args_type = "store: ExternalObject<unknown>, refreshAhead: boolean, onTokens?: (event: RotatedTokens) => void",
+    ts_args_type = "store: ExternalObject<unknown>, refreshAhead: boolean, onEvent?: (event: any) => void, http?: HttpOptions",
     ts_return_type = "ExternalObject<unknown>"
 )]
 pub fn call_options(
     store: &StoreHandle,
     refresh_ahead: bool,
-    on_tokens: Option<Function<RotatedTokens, ()>>,
+    on_event: Option<Function<Value, ()>>,
+    http: Option<HttpOptions>,
 ) -> Result<CallOptionsHandle> {
-    let listener = match on_tokens {
+    let listener = match on_event {
         None => None,
         Some(function) => {
             let tsfn: Listener = function
-                .build_threadsafe_function::<RotatedTokens>()
+                .build_threadsafe_function::<Value>()
                 .callee_handled::<false>()
                 .weak::<true>()
                 .build()?;
             let tsfn = Arc::new(tsfn);
-            let listener: TokensListener = Arc::new(move |event: TokensEvent| {
-                let _ = tsfn.call(
-                    RotatedTokens {
-                        connector_name: event.connector_name,
-                        refresh_token: event.refresh_token,
-                        access_token: event.access_token,
-                        expires_at: event.expires_at as f64,
-                    },
-                    ThreadsafeFunctionCallMode::NonBlocking,
-                );
+            let listener: SlotListener = Arc::new(move |event: SlotEvent| {
+                let _ = tsfn.call(event_object(event), ThreadsafeFunctionCallMode::NonBlocking);
             });
             Some(listener)
         }
     };
+    let mut settings = HttpSettings::default();
+    if let Some(http) = http {
+        if let Some(ms) = http.timeout_ms.filter(|ms| ms.is_finite() && *ms >= 1.0) {
+            settings.timeout = Duration::from_millis(ms as u64);
+        }
+        settings.extra_ca_pem = http.ca.filter(|pem| !pem.is_empty());
+    }
     Ok(External::new(CallOptions {
         store: (**store).clone(),
         refresh_ahead,
         listener,
+        http: OAuthClient::for_settings(&settings),
     }))
 }

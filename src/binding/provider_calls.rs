@@ -76,9 +76,13 @@ pub fn revoke_token<'e>(
     handle: u32,
     #[napi(ts_arg_type = "ExternalObject<unknown>")] options: &CallOptionsHandle,
 ) -> Result<PromiseRaw<'e, ()>> {
-    let (slot, store) = (slot(env, handle)?, options.store.clone());
+    let (slot, store, http) = (
+        slot(env, handle)?,
+        options.store.clone(),
+        options.http.clone(),
+    );
     env.spawn_future_with_callback(
-        async move { Ok(revoke(&slot, store).await) },
+        async move { Ok(revoke(&http, &slot, store).await) },
         |env, result| result.map_err(|error| js_error(env, &error)),
     )
 }

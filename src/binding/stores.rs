@@ -44,8 +44,8 @@ pub fn url_store(
         key_prefix: key_prefix.unwrap_or_default(),
         timeout: timeout(timeout_ms),
     };
-    let store = open_url(&url, &options)
-        .map_err(|e| js_error(&env, &ConnectorError::InvalidStore(e.0)))?;
+    let store =
+        open_url(&url, &options).map_err(|e| js_error(&env, &ConnectorError::InvalidStore(e.0)))?;
     Ok(External::new(Some(store)))
 }
 

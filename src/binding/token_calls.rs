@@ -106,10 +106,15 @@ pub fn exchange<'e>(
     #[napi(ts_arg_type = "ExternalObject<unknown>")] options: &CallOptionsHandle,
 ) -> Result<PromiseRaw<'e, Exchanged>> {
     let config = slot(env, handle)?.config().clone();
-    let (store, refresh_ahead) = (options.store.clone(), options.refresh_ahead);
+    let (store, refresh_ahead, http) = (
+        options.store.clone(),
+        options.refresh_ahead,
+        options.http.clone(),
+    );
     env.spawn_future_with_callback(
         async move {
             Ok(exchange_code(
+                &http,
                 &config,
                 &code,
                 code_verifier.as_deref(),

@@ -29,8 +29,21 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 pub enum StoreFailure {
     /// Not attempted: the store failed recently and is in back-off.
     Skipped,
-    /// Attempted and failed (or timed out).
+    /// Attempted and failed (or timed out) while the store was already failing.
     Failed(StoreError),
+    /// Attempted and failed: the first failure of an outage (the one worth
+    /// reporting).
+    Down(StoreError),
+}
+
+impl StoreFailure {
+    /// The error of an attempted operation (`None` when it was skipped).
+    pub fn error(&self) -> Option<&StoreError> {
+        match self {
+            StoreFailure::Skipped => None,
+            StoreFailure::Failed(error) | StoreFailure::Down(error) => Some(error),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -97,7 +110,8 @@ impl GuardedStore {
         what: &str,
         operation: impl FnOnce() -> StoreFuture<'a, T>,
     ) -> Result<T, StoreFailure> {
-        self.run_unless_backing_off(true, kind, what, operation).await
+        self.run_unless_backing_off(true, kind, what, operation)
+            .await
     }
 
     async fn run_unless_backing_off<'a, T>(
@@ -134,7 +148,11 @@ impl GuardedStore {
                         Event::new(
                             "store_recovered",
                             Level::Info,
-                            format!("token store {} answers again ({})", self.name(), kind.name()),
+                            format!(
+                                "token store {} answers again ({})",
+                                self.name(),
+                                kind.name()
+                            ),
                         )
                         .text("store", self.name()),
                     );
@@ -166,7 +184,11 @@ impl GuardedStore {
                         .text("store", self.name()),
                     );
                 }
-                Err(StoreFailure::Failed(error))
+                Err(if first {
+                    StoreFailure::Down(error)
+                } else {
+                    StoreFailure::Failed(error)
+                })
             }
         }
     }
@@ -178,7 +200,8 @@ impl GuardedStore {
 
     /// Stores `value` under `key` for `ttl`.
     pub async fn put(&self, key: &str, value: &str, ttl: Duration) -> Result<(), StoreFailure> {
-        self.run(Kind::Write, "put", || self.store.put(key, value, ttl)).await
+        self.run(Kind::Write, "put", || self.store.put(key, value, ttl))
+            .await
     }
 
     /// Stores `value` unless the entry under `key` expires after `expires_at`
@@ -205,7 +228,8 @@ impl GuardedStore {
 
     /// Removes `key`.
     pub async fn delete(&self, key: &str) -> Result<(), StoreFailure> {
-        self.run(Kind::Write, "delete", || self.store.delete(key)).await
+        self.run(Kind::Write, "delete", || self.store.delete(key))
+            .await
     }
 
     /// Takes the cross-process lock `key` for `owner` (`Ok(false)`: held by another).
@@ -216,7 +240,10 @@ impl GuardedStore {
         ttl: Duration,
     ) -> Result<bool, StoreFailure> {
         match self.store.lock() {
-            Some(lock) => self.run(Kind::Write, "lock", || lock.try_lock(key, owner, ttl)).await,
+            Some(lock) => {
+                self.run(Kind::Write, "lock", || lock.try_lock(key, owner, ttl))
+                    .await
+            }
             None => Ok(true),
         }
     }
@@ -225,8 +252,10 @@ impl GuardedStore {
     pub async fn unlock(&self, key: &str, owner: &str) -> Result<(), StoreFailure> {
         match self.store.lock() {
             Some(lock) => {
-                self.run(Kind::Write, "unlock", || StoreLock::unlock(lock, key, owner))
-                    .await
+                self.run(Kind::Write, "unlock", || {
+                    StoreLock::unlock(lock, key, owner)
+                })
+                .await
             }
             None => Ok(()),
         }
@@ -282,10 +311,7 @@ mod tests {
         let flaky = Arc::new(Flaky::default());
         let guarded = GuardedStore::new(flaky.clone(), Duration::from_secs(5));
         flaky.down.store(true, Ordering::SeqCst);
-        assert!(matches!(
-            guarded.get("k").await,
-            Err(StoreFailure::Failed(_))
-        ));
+        assert!(matches!(guarded.get("k").await, Err(StoreFailure::Down(_))));
         assert_eq!(guarded.get("k").await, Err(StoreFailure::Skipped));
         assert_eq!(
             flaky.attempts.load(Ordering::SeqCst),
@@ -294,7 +320,11 @@ mod tests {
         );
         flaky.down.store(false, Ordering::SeqCst);
         tokio::time::sleep(FIRST_BACKOFF + Duration::from_millis(50)).await;
-        assert_eq!(guarded.put("k", "v", Duration::from_secs(1)).await, Ok(()), "writes keep their own record");
+        assert_eq!(
+            guarded.put("k", "v", Duration::from_secs(1)).await,
+            Ok(()),
+            "writes keep their own record"
+        );
         assert_eq!(guarded.get("k").await, Ok(Some("v".to_owned())));
         assert_eq!(guarded.get("k").await, Ok(Some("v".to_owned())));
     }
@@ -305,7 +335,7 @@ mod tests {
         flaky.hang.store(true, Ordering::SeqCst);
         let guarded = GuardedStore::new(flaky, Duration::from_millis(50));
         match guarded.get("k").await {
-            Err(StoreFailure::Failed(e)) => assert!(e.0.contains("within 50 ms"), "{e}"),
+            Err(StoreFailure::Down(e)) => assert!(e.0.contains("within 50 ms"), "{e}"),
             other => panic!("expected a timeout, got {other:?}"),
         }
     }

@@ -5,7 +5,6 @@ mod provider;
 mod settings;
 
 pub use provider::{
-    fill_data_centre, is_zoho_accounts, zoho_accounts, zoho_api_domain, ClientAuth,
-    ProviderOptions,
+    fill_data_centre, is_zoho_accounts, zoho_accounts, zoho_api_domain, ClientAuth, ProviderOptions,
 };
 pub use settings::{parse_int, ConnectorConfig};

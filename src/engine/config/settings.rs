@@ -4,8 +4,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::engine::error::{ConnectorError, Result};
 use super::provider::{fill_data_centre, ProviderOptions};
+use crate::engine::error::{ConnectorError, Result};
 
 /// The properties that `getConnector()` requires, in the order the JS package checks them.
 const REQUIRED: [&str; 4] = ["client_id", "client_secret", "auth_url", "refresh_url"];

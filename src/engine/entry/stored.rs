@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::engine::config::parse_int;
 use super::crypto;
+use crate::engine::config::parse_int;
 use crate::engine::error::{ConnectorError, Result};
 use crate::engine::token::Token;
 

@@ -1,18 +1,20 @@
 //! The OAuth 2 token-endpoint client: form-encoded POSTs with connect and total timeouts.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use reqwest::Url;
 
 use base64::Engine;
 
+use super::response::{parse_answer, Grant};
+use super::url_policy::check_token_url;
 use crate::engine::config::{ClientAuth, ConnectorConfig};
 use crate::engine::error::{ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::support::clock::now_ms;
-use super::response::{parse_answer, Grant};
-use super::url_policy::check_token_url;
+use crate::support::sync::lock;
 
 /// Default total time for one token request, overridable with `ZC_CONNECTOR_HTTP_TIMEOUT_MS`.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -45,34 +47,93 @@ pub struct OAuthClient {
     timeout: Duration,
 }
 
-static SHARED: LazyLock<OAuthClient> = LazyLock::new(|| {
-    let timeout = std::env::var("ZC_CONNECTOR_HTTP_TIMEOUT_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|ms| *ms > 0)
-        .map(Duration::from_millis)
-        .unwrap_or(DEFAULT_TIMEOUT);
-    OAuthClient::new(timeout)
-});
+/// How a client connects: its total timeout and the extra certificate
+/// authorities it trusts besides the system's and webpki's roots.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HttpSettings {
+    /// The total time one request may take.
+    pub timeout: Duration,
+    /// PEM certificates (a `ca` option) to trust as well.
+    pub extra_ca_pem: Option<String>,
+}
+
+impl Default for HttpSettings {
+    /// `ZC_CONNECTOR_HTTP_TIMEOUT_MS` (else 30 s), no extra authority.
+    fn default() -> Self {
+        let timeout = std::env::var("ZC_CONNECTOR_HTTP_TIMEOUT_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis)
+            .unwrap_or(DEFAULT_TIMEOUT);
+        HttpSettings {
+            timeout,
+            extra_ca_pem: None,
+        }
+    }
+}
+
+static SHARED: LazyLock<Arc<OAuthClient>> =
+    LazyLock::new(|| Arc::new(OAuthClient::with_settings(&HttpSettings::default())));
+static BY_SETTINGS: LazyLock<Mutex<HashMap<HttpSettings, Arc<OAuthClient>>>> =
+    LazyLock::new(Default::default);
+
+/// The certificates of the PEM bundles named by `NODE_EXTRA_CA_CERTS` (as
+/// Node trusts them) and `SSL_CERT_FILE` (as OpenSSL does), and of `extra`.
+fn extra_authorities(extra: Option<&str>) -> Vec<reqwest::Certificate> {
+    let mut pems: Vec<Vec<u8>> = ["NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .filter_map(|path| std::fs::read(path).ok())
+        .collect();
+    pems.extend(extra.map(|pem| pem.as_bytes().to_vec()));
+    pems.iter()
+        .filter_map(|pem| reqwest::Certificate::from_pem_bundle(pem).ok())
+        .flatten()
+        .collect()
+}
 
 impl OAuthClient {
     /// A client whose requests give up after `timeout` in total.
     pub fn new(timeout: Duration) -> Self {
-        let http = reqwest::Client::builder()
+        OAuthClient::with_settings(&HttpSettings {
+            timeout,
+            extra_ca_pem: None,
+        })
+    }
+
+    /// A client with `settings`, trusting the system's roots, webpki's, and
+    /// the extra authorities (environment and `settings`).
+    pub fn with_settings(settings: &HttpSettings) -> Self {
+        let timeout = settings.timeout;
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT.min(timeout))
             .timeout(timeout)
             .user_agent(concat!(
                 "zcatalyst-connector-rs/",
                 env!("CARGO_PKG_VERSION")
-            ))
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
+            ));
+        for certificate in extra_authorities(settings.extra_ca_pem.as_deref()) {
+            builder = builder.add_root_certificate(certificate);
+        }
+        let http = builder.build().unwrap_or_else(|_| reqwest::Client::new());
         OAuthClient { http, timeout }
     }
 
-    /// The process-wide client.
-    pub fn shared() -> &'static OAuthClient {
+    /// The process-wide client with the default settings.
+    pub fn shared() -> &'static Arc<OAuthClient> {
         &SHARED
+    }
+
+    /// The process-wide client for `settings` (made once per distinct settings).
+    pub fn for_settings(settings: &HttpSettings) -> Arc<OAuthClient> {
+        if *settings == HttpSettings::default() {
+            return SHARED.clone();
+        }
+        lock(&BY_SETTINGS)
+            .entry(settings.clone())
+            .or_insert_with(|| Arc::new(OAuthClient::with_settings(settings)))
+            .clone()
     }
 
     /// The total time one request may take.
@@ -83,7 +144,11 @@ impl OAuthClient {
     /// `grant_type=refresh_token` against `refresh_url` with `refresh_token`
     /// (the configured one, or one the provider rotated to). An error keeps
     /// the answer's `Retry-After`.
-    pub async fn refresh(&self, config: &ConnectorConfig, refresh_token: Option<&str>) -> Result<Token> {
+    pub async fn refresh(
+        &self,
+        config: &ConnectorConfig,
+        refresh_token: Option<&str>,
+    ) -> Result<Token> {
         let refresh_token = refresh_token.ok_or_else(|| {
             ConnectorError::InvalidArgument(
                 "Value provided for refresh_token is expected to be a non-empty and non-null string."

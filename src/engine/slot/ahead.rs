@@ -53,7 +53,12 @@ impl Slot {
         });
     }
 
-    async fn refresh_ahead_of(self: Arc<Self>, generation: u32, uses_at_install: u64, expires: i64) {
+    async fn refresh_ahead_of(
+        self: Arc<Self>,
+        generation: u32,
+        uses_at_install: u64,
+        expires: i64,
+    ) {
         loop {
             let replaced = self.generation() != generation;
             let idle = self.uses() == uses_at_install;

@@ -14,6 +14,7 @@ use futures::future::{BoxFuture, FutureExt, Shared};
 use super::backoff::retry_at;
 use super::counters::{bump, Counters, SlotStats};
 use super::entries::WrittenEntry;
+use super::events::{SlotEvent, SlotListener, TokensEvent};
 use super::shared::{SharedSource, StoreRef, Want};
 use super::source::{http_endpoint, ProviderSource, TokenEndpoint};
 use crate::engine::config::ConnectorConfig;
@@ -40,37 +41,11 @@ pub(super) enum Mode {
     Forced,
 }
 
-/// What the application is told when the provider rotates the refresh token.
-#[derive(Clone, PartialEq, Eq)]
-pub struct TokensEvent {
-    /// The connector's name.
-    pub connector_name: String,
-    /// The new refresh token (secret).
-    pub refresh_token: String,
-    /// The access token that came with it (secret).
-    pub access_token: String,
-    /// When that access token stops being served, epoch ms.
-    pub expires_at: i64,
-}
-
-impl std::fmt::Debug for TokensEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokensEvent")
-            .field("connector_name", &self.connector_name)
-            .field("expires_at", &self.expires_at)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A callback for rotations.
-pub type TokensListener = Arc<dyn Fn(TokensEvent) + Send + Sync>;
-
 /// How the latest caller wants background work done.
 #[derive(Clone)]
 pub(super) struct CallerOptions {
     pub(super) store: StoreRef,
     pub(super) refresh_ahead: bool,
-    pub(super) listener: Option<TokensListener>,
 }
 
 #[derive(Default)]
@@ -87,6 +62,7 @@ struct State {
 
 /// One configuration's token, shared by every connector with that configuration.
 pub struct Slot {
+    source: Arc<ProviderSource>,
     pub(super) shared: Arc<SharedSource>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) counters: Arc<Counters>,
@@ -111,12 +87,26 @@ impl Slot {
 
     /// A cold slot for `config` whose refreshes go to `endpoint` and whose
     /// time is `clock` (tests pass fakes of both).
-    pub fn with_parts(config: ConnectorConfig, endpoint: Arc<dyn TokenEndpoint>, clock: Arc<dyn Clock>) -> Self {
+    pub fn with_parts(
+        config: ConnectorConfig,
+        endpoint: Arc<dyn TokenEndpoint>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let config = Arc::new(config);
         let counters = Arc::new(Counters::default());
-        let source = Arc::new(ProviderSource::new(config.clone(), endpoint, counters.clone()));
-        let shared = Arc::new(SharedSource::new(config, source, clock.clone(), counters.clone()));
+        let source = Arc::new(ProviderSource::new(
+            config.clone(),
+            endpoint,
+            counters.clone(),
+        ));
+        let shared = Arc::new(SharedSource::new(
+            config,
+            source.clone(),
+            clock.clone(),
+            counters.clone(),
+        ));
         Slot {
+            source,
             shared,
             clock,
             counters,
@@ -128,7 +118,6 @@ impl Slot {
             caller: Mutex::new(CallerOptions {
                 store: None,
                 refresh_ahead: true,
-                listener: None,
             }),
         }
     }
@@ -171,9 +160,15 @@ impl Slot {
         caller.refresh_ahead = refresh_ahead;
     }
 
-    /// The latest caller's listener for refresh-token rotations.
-    pub fn set_listener(&self, listener: Option<TokensListener>) {
-        lock(&self.caller).listener = listener;
+    /// Sends later refreshes through `endpoint` (the latest caller's HTTP
+    /// client: its timeout and trusted authorities).
+    pub fn set_endpoint(&self, endpoint: Arc<dyn TokenEndpoint>) {
+        self.source.set_endpoint(endpoint);
+    }
+
+    /// The latest caller's listener for rotations and diagnostics.
+    pub fn set_listener(&self, listener: Option<SlotListener>) {
+        self.shared.set_listener(listener);
     }
 
     pub(super) fn caller(&self) -> CallerOptions {
@@ -273,7 +268,11 @@ impl Slot {
     pub async fn get(self: &Arc<Self>, store: StoreRef) -> Result<Arc<Token>> {
         let refresh = {
             let mut state = self.state();
-            if let Some(token) = state.token.as_ref().filter(|t| t.is_fresh(self.clock.now_ms())) {
+            if let Some(token) = state
+                .token
+                .as_ref()
+                .filter(|t| t.is_fresh(self.clock.now_ms()))
+            {
                 return Ok(token.clone());
             }
             self.backed_off(&state)?;
@@ -301,7 +300,11 @@ impl Slot {
             return Ok(());
         }
         match &state.failure {
-            Some(error) if error.retry_at_ms().is_some_and(|at| self.clock.now_ms() < at) => {
+            Some(error)
+                if error
+                    .retry_at_ms()
+                    .is_some_and(|at| self.clock.now_ms() < at) =>
+            {
                 bump(&self.counters.backed_off);
                 Err(error.clone())
             }
@@ -323,9 +326,15 @@ impl Slot {
         let want = Want {
             floor: match mode {
                 Mode::Miss => Some(self.clock.now_ms()),
-                Mode::Ahead => Some(state.token.as_ref().map_or(self.clock.now_ms(), |t| t.expires_at)),
+                Mode::Ahead => Some(
+                    state
+                        .token
+                        .as_ref()
+                        .map_or(self.clock.now_ms(), |t| t.expires_at),
+                ),
                 Mode::Forced => None,
             },
+            background: mode == Mode::Ahead,
         };
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let slot = Arc::clone(self);
@@ -387,14 +396,12 @@ impl Slot {
         let Some(refresh_token) = token.refresh_token.clone() else {
             return;
         };
-        if let Some(listener) = self.caller().listener {
-            listener(TokensEvent {
-                connector_name: self.config().name.clone(),
-                refresh_token,
-                access_token: token.access_token.clone(),
-                expires_at: token.expires_at,
-            });
-        }
+        self.shared.tell(SlotEvent::Tokens(TokensEvent {
+            connector_name: self.config().name.clone(),
+            refresh_token,
+            access_token: token.access_token.clone(),
+            expires_at: token.expires_at,
+        }));
     }
 
     /// Waits until the store writes of the last refresh have finished (they
@@ -408,7 +415,10 @@ impl Slot {
 
     /// `putAccessTokenInCache()`: writes the current token to `store` (when
     /// there is one) and returns the entry.
-    pub async fn persist(&self, store: Option<&crate::store::guard::GuardedStore>) -> Result<WrittenEntry> {
+    pub async fn persist(
+        &self,
+        store: Option<&crate::store::guard::GuardedStore>,
+    ) -> Result<WrittenEntry> {
         let token = self.current().ok_or(ConnectorError::NoAccessToken)?;
         self.shared.persist(store, &token).await
     }

@@ -16,6 +16,7 @@ use crate::engine::entry::stored::{decode_async, encode_async, open_async, seal_
 use crate::engine::error::{known_code, ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::store::guard::{GuardedStore, StoreFailure};
+use crate::support::events::{Event, Level};
 
 /// Rotated refresh tokens are kept this long in stores (they do not expire by
 /// themselves at most providers; a year of silence is a dead connector).
@@ -48,10 +49,23 @@ impl SharedSource {
         self.config().secret_key.as_deref()
     }
 
-    /// Counts a store operation that failed (a skipped one is not an error).
+    /// Counts a store operation that failed (a skipped one is not an error),
+    /// and reports the first failure of an outage.
     pub(super) fn count_failure<T>(&self, result: &std::result::Result<T, StoreFailure>) {
-        if matches!(result, Err(StoreFailure::Failed(_))) {
+        let Err(failure) = result else {
+            return;
+        };
+        if let Some(error) = failure.error() {
             bump(&self.counters.store_errors);
+            if matches!(failure, StoreFailure::Down(_)) {
+                self.emit(
+                    Event::new(
+                        "store_error",
+                        Level::Warn,
+                        format!("the token store failed ({error}); serving tokens from memory and refreshing directly until it answers again"),
+                    ),
+                );
+            }
         }
     }
 
@@ -165,7 +179,10 @@ impl SharedSource {
 
     /// Whether the token entry holds a token this slot can open.
     async fn holds_usable(&self, store: &GuardedStore) -> bool {
-        matches!(self.read(store, &self.keys.entry, i64::MIN).await, Ok(Ok(Some(_))))
+        matches!(
+            self.read(store, &self.keys.entry, i64::MIN).await,
+            Ok(Ok(Some(_)))
+        )
     }
 
     async fn entry(&self, token: &Token) -> WrittenEntry {
@@ -179,13 +196,17 @@ impl SharedSource {
     /// `putAccessTokenInCache()`: writes `token` to `store` and returns the
     /// entry. Unlike the writes a refresh makes, a failure here is reported,
     /// and a store in back-off is tried anyway: the caller asked for this write.
-    pub async fn persist(&self, store: Option<&GuardedStore>, token: &Token) -> Result<WrittenEntry> {
+    pub async fn persist(
+        &self,
+        store: Option<&GuardedStore>,
+        token: &Token,
+    ) -> Result<WrittenEntry> {
         match store {
             None => Ok(self.entry(token).await),
             Some(store) => self.write(store, token, true).await.map_err(|failure| {
-                ConnectorError::StoreUnavailable(match failure {
-                    StoreFailure::Failed(error) => error.0,
-                    StoreFailure::Skipped => format!(
+                ConnectorError::StoreUnavailable(match failure.error() {
+                    Some(error) => error.0.clone(),
+                    None => format!(
                         "{} failed moments ago and is being given time to recover",
                         store.name()
                     ),

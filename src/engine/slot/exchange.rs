@@ -15,15 +15,14 @@ use crate::engine::token::Token;
 /// `store` (a store failure is counted, not reported: the exchange succeeded),
 /// which background refreshes of that slot then use.
 pub async fn exchange_code(
+    client: &OAuthClient,
     config: &ConnectorConfig,
     code: &str,
     code_verifier: Option<&str>,
     store: StoreRef,
     refresh_ahead: bool,
 ) -> Result<(SlotId, Arc<Token>)> {
-    let result = OAuthClient::shared()
-        .exchange_code(config, code, code_verifier)
-        .await;
+    let result = client.exchange_code(config, code, code_verifier).await;
     if let Some(slot) = registry::find(config) {
         slot.count_token_request(result.is_ok());
     }

@@ -18,6 +18,7 @@ pub mod backoff;
 pub mod cached;
 pub mod counters;
 pub mod entries;
+pub mod events;
 pub mod exchange;
 pub mod registry;
 pub mod revoke;
@@ -25,6 +26,7 @@ pub mod schedule;
 pub mod shared;
 pub mod source;
 
-pub use cached::{Slot, TokensEvent, TokensListener};
+pub use cached::Slot;
 pub use counters::SlotStats;
+pub use events::{SlotEvent, SlotListener, TokensEvent};
 pub use shared::StoreRef;

@@ -10,16 +10,14 @@ use crate::engine::error::{ConnectorError, Result};
 use crate::engine::oauth::OAuthClient;
 
 /// Revokes the slot's refresh token and clears what was cached with it.
-pub async fn revoke(slot: &Arc<Slot>, store: StoreRef) -> Result<()> {
+pub async fn revoke(client: &OAuthClient, slot: &Arc<Slot>, store: StoreRef) -> Result<()> {
     let refresh_token = slot.shared().refresh_token().ok_or_else(|| {
         ConnectorError::InvalidArgument(
             "Value provided for refresh_token is expected to be a non-empty and non-null string."
                 .into(),
         )
     })?;
-    OAuthClient::shared()
-        .revoke(slot.config(), &refresh_token)
-        .await?;
+    client.revoke(slot.config(), &refresh_token).await?;
     slot.clear();
     if let Some(store) = store {
         slot.shared().forget(&store).await;

@@ -28,6 +28,7 @@ use futures::FutureExt;
 use super::backoff::retry_at;
 use super::counters::{bump, Counters};
 use super::entries::SharedFailure;
+use super::events::{SlotEvent, SlotListener};
 use super::source::TokenSource;
 use crate::engine::config::ConnectorConfig;
 use crate::engine::entry::keys::Keys;
@@ -53,6 +54,8 @@ pub struct Want {
     /// the provider whatever the store holds (a forced refresh, still under
     /// the lock so a rotating refresh token is never used twice).
     pub floor: Option<i64>,
+    /// Whether this is a refresh ahead of expiry (for the events).
+    pub background: bool,
 }
 
 /// The outcome of a successful refresh.
@@ -87,6 +90,8 @@ pub struct SharedSource {
     /// An access token the application reported as rejected: never adopted
     /// from the store again.
     invalidated: Mutex<Option<String>>,
+    /// The latest caller's listener.
+    listener: Mutex<Option<SlotListener>>,
 }
 
 impl SharedSource {
@@ -106,6 +111,20 @@ impl SharedSource {
             legacy_read: AtomicBool::new(false),
             failures: AtomicU32::new(0),
             invalidated: Mutex::new(None),
+            listener: Mutex::new(None),
+        }
+    }
+
+    /// Sets the listener told about rotations and diagnostics.
+    pub fn set_listener(&self, listener: Option<SlotListener>) {
+        *lock(&self.listener) = listener;
+    }
+
+    /// Tells the listener, if there is one.
+    pub(super) fn tell(&self, event: SlotEvent) {
+        let listener = lock(&self.listener).clone();
+        if let Some(listener) = listener {
+            listener(event);
         }
     }
 
@@ -130,19 +149,23 @@ impl SharedSource {
     }
 
     /// A token as `want` asks, from the store or the provider.
-    pub fn obtain(self: Arc<Self>, store: StoreRef, want: Want) -> BoxFuture<'static, Result<Obtained>> {
+    pub fn obtain(
+        self: Arc<Self>,
+        store: StoreRef,
+        want: Want,
+    ) -> BoxFuture<'static, Result<Obtained>> {
         async move {
             let Some(store) = store else {
-                return self.refresh(None).await;
+                return self.refresh(None, want).await;
             };
             if let Some(token) = self.adopt(&store, want.floor).await? {
                 return Ok(Obtained::ready(token));
             }
             self.check_failure(&store).await?;
             if store.can_lock() {
-                self.refresh_under_lock(store, want.floor).await
+                self.refresh_under_lock(store, want).await
             } else {
-                self.refresh(Some(store)).await
+                self.refresh(Some(store), want).await
             }
         }
         .boxed()
@@ -172,7 +195,12 @@ impl SharedSource {
         }
     }
 
-    async fn refresh_under_lock(self: Arc<Self>, store: Arc<GuardedStore>, floor: Option<i64>) -> Result<Obtained> {
+    async fn refresh_under_lock(
+        self: Arc<Self>,
+        store: Arc<GuardedStore>,
+        want: Want,
+    ) -> Result<Obtained> {
+        let floor = want.floor;
         let owner = format!("{}:{}", std::process::id(), random::hex_id());
         let lock_ttl = OAuthClient::shared().timeout() + store.timeout() * 2;
         let give_up = Instant::now() + lock_ttl * 2;
@@ -185,15 +213,23 @@ impl SharedSource {
                 Ok(true) => {
                     if waited {
                         bump(&self.counters.lock_takeovers);
-                        self.emit(Event::new("lock_takeover", Level::Info, "took the fleet lock over"));
+                        self.emit(Event::new(
+                            "lock_takeover",
+                            Level::Info,
+                            "took the fleet lock over",
+                        ));
                     }
-                    return self.refresh_holding(store, floor, owner).await;
+                    return self.refresh_holding(store, want, owner).await;
                 }
                 Ok(false) if Instant::now() < give_up => {
                     if !waited {
                         waited = true;
                         bump(&self.counters.lock_waits);
-                        self.emit(Event::new("lock_wait", Level::Debug, "another process is refreshing; waiting for its token"));
+                        self.emit(Event::new(
+                            "lock_wait",
+                            Level::Debug,
+                            "another process is refreshing; waiting for its token",
+                        ));
                     }
                     tokio::time::sleep(poll.mul_f64(0.5 + random::unit())).await;
                     poll = (poll * 2).min(MAX_POLL);
@@ -204,13 +240,19 @@ impl SharedSource {
                 }
                 // Waited two lock lifetimes, or the store stopped answering:
                 // refresh on our own rather than fail the callers.
-                _ => return self.refresh(Some(store)).await,
+                _ => return self.refresh(Some(store), want).await,
             }
         }
     }
 
     /// Refreshes while holding the lock; the unlock runs after the writes.
-    async fn refresh_holding(self: Arc<Self>, store: Arc<GuardedStore>, floor: Option<i64>, owner: String) -> Result<Obtained> {
+    async fn refresh_holding(
+        self: Arc<Self>,
+        store: Arc<GuardedStore>,
+        want: Want,
+        owner: String,
+    ) -> Result<Obtained> {
+        let floor = want.floor;
         let unlock = {
             let (this, store) = (self.clone(), store.clone());
             async move {
@@ -225,7 +267,7 @@ impl SharedSource {
         };
         let result = match adopted {
             Ok(Some(token)) => Ok(Obtained::ready(token)),
-            Ok(None) => self.clone().refresh(Some(store)).await,
+            Ok(None) => self.clone().refresh(Some(store), want).await,
             Err(error) => Err(error),
         };
         match result {
@@ -252,7 +294,7 @@ impl SharedSource {
     /// A token from the provider. A failure is backed off (and recorded in
     /// `store` for the fleet) before it is returned; a success returns the
     /// token with the store writes still to run.
-    async fn refresh(self: Arc<Self>, store: StoreRef) -> Result<Obtained> {
+    async fn refresh(self: Arc<Self>, store: StoreRef, want: Want) -> Result<Obtained> {
         if let Some(store) = &store {
             self.read_rotation(store).await;
         }
@@ -262,7 +304,8 @@ impl SharedSource {
                 self.failures.store(0, Ordering::Relaxed);
                 self.emit(
                     Event::new("refresh", Level::Debug, "refreshed the access token")
-                        .number("durationMs", started.elapsed().as_secs_f64() * 1000.0),
+                        .number("durationMs", started.elapsed().as_secs_f64() * 1000.0)
+                        .number("background", f64::from(u8::from(want.background))),
                 );
                 let token = Arc::new(token);
                 let finish = store.map(|store| {
@@ -278,15 +321,22 @@ impl SharedSource {
                 Ok(Obtained { token, finish })
             }
             Err(error) => {
-                let attempt = self.failures.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+                let attempt = self
+                    .failures
+                    .fetch_add(1, Ordering::Relaxed)
+                    .saturating_add(1);
                 let retry_at_ms = retry_at(self.clock.now_ms(), attempt, &error);
                 self.emit(
-                    Event::new("refresh_failed", Level::Warn, format!("refresh failed: {error}"))
-                        .text("code", error.code())
-                        .number("statusCode", f64::from(error.status_code()))
-                        .number("attempt", f64::from(attempt))
-                        .number("retryAfterMs", (retry_at_ms - self.clock.now_ms()) as f64)
-                        .number("durationMs", started.elapsed().as_secs_f64() * 1000.0),
+                    Event::new(
+                        "refresh_failed",
+                        Level::Warn,
+                        format!("refresh failed: {error}"),
+                    )
+                    .text("code", error.code())
+                    .number("statusCode", f64::from(error.status_code()))
+                    .number("attempt", f64::from(attempt))
+                    .number("retryAfterMs", (retry_at_ms - self.clock.now_ms()) as f64)
+                    .number("durationMs", started.elapsed().as_secs_f64() * 1000.0),
                 );
                 if let Some(store) = &store {
                     let failure = SharedFailure {
@@ -301,9 +351,12 @@ impl SharedSource {
         }
     }
 
-    fn emit(&self, event: Event) {
+    /// Reports a diagnostic to the listener and the process-wide sink.
+    pub(super) fn emit(&self, event: Event) {
+        let event = event.connector(&self.config.name);
         if events::enabled() {
-            events::emit(event.connector(&self.config.name));
+            events::emit(event.clone());
         }
+        self.tell(SlotEvent::Diagnostic(event));
     }
 }

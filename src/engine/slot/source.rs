@@ -35,19 +35,9 @@ impl TokenEndpoint for OAuthClient {
     }
 }
 
-/// The process-wide HTTP endpoint.
+/// The process-wide HTTP endpoint with the default settings.
 pub fn http_endpoint() -> Arc<dyn TokenEndpoint> {
-    struct Shared;
-    impl TokenEndpoint for Shared {
-        fn refresh<'a>(
-            &'a self,
-            config: &'a ConnectorConfig,
-            refresh_token: Option<&'a str>,
-        ) -> BoxFuture<'a, Result<Token>> {
-            OAuthClient::shared().refresh(config, refresh_token).boxed()
-        }
-    }
-    Arc::new(Shared)
+    OAuthClient::shared().clone()
 }
 
 /// What the layer above needs from a token source.
@@ -66,7 +56,7 @@ pub trait TokenSource: Send + Sync {
 /// The token source over a provider's endpoint.
 pub struct ProviderSource {
     config: Arc<ConnectorConfig>,
-    endpoint: Arc<dyn TokenEndpoint>,
+    endpoint: Mutex<Arc<dyn TokenEndpoint>>,
     rotated: Mutex<Option<String>>,
     counters: Arc<Counters>,
 }
@@ -80,15 +70,21 @@ impl ProviderSource {
     ) -> Self {
         ProviderSource {
             config,
-            endpoint,
+            endpoint: Mutex::new(endpoint),
             rotated: Mutex::new(None),
             counters,
         }
     }
 
+    /// Sends later refreshes to `endpoint` (the latest caller's HTTP settings).
+    pub fn set_endpoint(&self, endpoint: Arc<dyn TokenEndpoint>) {
+        *lock(&self.endpoint) = endpoint;
+    }
+
     async fn refresh_once(&self) -> Result<Token> {
         let used = self.refresh_token();
-        let result = self.endpoint.refresh(&self.config, used.as_deref()).await;
+        let endpoint = lock(&self.endpoint).clone();
+        let result = endpoint.refresh(&self.config, used.as_deref()).await;
         bump(&self.counters.token_requests);
         bump(&self.counters.refreshes);
         let mut token = match result {
@@ -197,7 +193,11 @@ mod tests {
         let seen = lock(&endpoint.seen).clone();
         assert_eq!(
             seen,
-            [Some("rt0".into()), Some("rt0".into()), Some("rt-other".into())]
+            [
+                Some("rt0".into()),
+                Some("rt0".into()),
+                Some("rt-other".into())
+            ]
         );
         let stats = counters.snapshot();
         assert_eq!((stats.token_requests, stats.rotations), (3, 2));
