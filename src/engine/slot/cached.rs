@@ -273,6 +273,7 @@ impl Slot {
                 .as_ref()
                 .filter(|t| t.is_fresh(self.clock.now_ms()))
             {
+                bump(&self.counters.hits);
                 return Ok(token.clone());
             }
             self.backed_off(&state)?;
