@@ -24,6 +24,8 @@ native.registerErrorClass(CatalystConnectorError);
 const validated = new WeakMap();
 /** Per slot handle: the JS string of the token generation last seen. */
 const tokenStrings = [];
+/** Per slot handle: the last token an API rejected and the one that replaced it. */
+const rejections = [];
 
 // The settings that identify a connector's token; a change means another slot.
 // Written out property by property: named loads stay fast, keyed loads do not.
@@ -35,8 +37,8 @@ function settingsOf(entry) {
     refresh_url: entry.refresh_url,
     refresh_token: entry.refresh_token,
     redirect_url: entry.redirect_url,
-    expires_in: entry.expires_in,
-    refresh_in: entry.refresh_in,
+    expires_in: lifetimeSetting(entry.expires_in),
+    refresh_in: lifetimeSetting(entry.refresh_in),
     secret_key: entry.secret_key,
     data_centre: entry.data_centre,
     authorize_url: entry.authorize_url,
@@ -47,6 +49,29 @@ function settingsOf(entry) {
     authorization_scheme: entry.authorization_scheme,
     api_domain: entry.api_domain,
   };
+}
+
+/**
+ * `expires_in` / `refresh_in` as given, except numbers that are not finite
+ * (`NaN`, `Infinity`), which count as unset — the JS package's `parseInt`
+ * makes nothing of them either.
+ */
+function lifetimeSetting(value) {
+  return typeof value === 'number' && !Number.isFinite(value) ? undefined : value;
+}
+
+/**
+ * Calls native `open` with `settings`; a value the engine cannot take at all
+ * (a Symbol, a BigInt, a cyclic object) becomes an INVALID_ARGUMENT error
+ * like any other bad setting.
+ */
+function openChecked(name, settings, open) {
+  try {
+    return open();
+  } catch (error) {
+    if (error instanceof CatalystConnectorError) throw error;
+    throw new CatalystConnectorError('INVALID_ARGUMENT', `The settings of connector.${name} hold a value that is not JSON (a Symbol, a BigInt, a function or a cyclic object)`);
+  }
 }
 
 function sameSettings(entry, settings) {
@@ -75,7 +100,7 @@ function resolve(name, entry) {
     const known = validated.get(entry);
     if (known !== undefined && known.name === name && sameSettings(entry, known.settings)) return known;
     const settings = settingsOf(entry);
-    const handle = native.openConnector(name, settings, true);
+    const handle = openChecked(name, settings, () => native.openConnector(name, settings, true));
     // `view`: the settings the Connector shows, with endpoints a data centre filled in.
     const view = settings.data_centre ? { ...settings, ...definedOnly(native.connectorUrls(handle)) } : settings;
     const resolved = { name, settings, view, handle };
@@ -122,7 +147,7 @@ class Connector {
 
   #set(field, value) {
     const settings = { ...this.#settings, [field]: value };
-    this.#handle = native.openConnector(this.#name, settings, true);
+    this.#handle = openChecked(this.#name, settings, () => native.openConnector(this.#name, settings, true));
     this.#settings = settings;
   }
 
@@ -206,7 +231,11 @@ class Connector {
    * Exchanges an authorization code; `{ codeVerifier }` completes a PKCE
    * authorization started with `getAuthorizationUrl({ codeVerifier })`.
    */
-  async generateAccessToken(code, { codeVerifier } = {}) {
+  async generateAccessToken(code, options) {
+    if (options !== undefined && options !== null && typeof options !== 'object') {
+      throw withCallSite(new CatalystConnectorError('app/INVALID_ARGUMENT', 'The options of generateAccessToken() must be an object like { codeVerifier }'), callSite(this.generateAccessToken));
+    }
+    const codeVerifier = options?.codeVerifier;
     const verifier = typeof codeVerifier === 'string' && codeVerifier !== '' ? codeVerifier : undefined;
     const exchanged = await this.#call(native.exchangeCode(this.#handle, typeof code === 'string' ? code : '', verifier, this.#store.options), callSite(this.generateAccessToken));
     this.#settings = { ...this.#settings, refresh_token: exchanged.refreshToken };
@@ -232,7 +261,15 @@ class Connector {
 
   /** The provider's consent-page URL: `{ scope, state, accessType, prompt, codeVerifier, extra }`. */
   getAuthorizationUrl(options = {}) {
-    return native.authorizationUrl(this.#handle, options);
+    if (options === null || typeof options !== 'object') {
+      throw new CatalystConnectorError('app/INVALID_ARGUMENT', 'The options of getAuthorizationUrl() must be an object');
+    }
+    try {
+      return native.authorizationUrl(this.#handle, options);
+    } catch (error) {
+      if (error instanceof CatalystConnectorError) throw error;
+      throw new CatalystConnectorError('app/INVALID_ARGUMENT', 'getAuthorizationUrl() takes { scope, state, accessType, prompt, codeVerifier } as strings and extra as an object of strings');
+    }
   }
 
   /**
@@ -240,6 +277,9 @@ class Connector {
    * current) so the next call refreshes; resolves to whether one was dropped.
    */
   invalidate(accessToken) {
+    if (accessToken !== undefined && accessToken !== null && typeof accessToken !== 'string') {
+      throw new CatalystConnectorError('app/INVALID_ARGUMENT', 'invalidate() takes the access token (a string) that an API rejected, or nothing');
+    }
     const current = accessToken ?? this.accessToken;
     return current === null || current === undefined ? false : native.invalidateToken(this.#handle, current);
   }
@@ -276,8 +316,16 @@ class Connector {
     };
     const response = await send(token);
     if (!replayable(init.body) || !(await rejectsToken(response))) return response;
-    native.invalidateToken(this.#handle, token);
-    return send(await this.getAccessToken(signal === undefined ? undefined : { signal }));
+    // At most one refresh per rejected token: a token that replaced a rejected
+    // one and is rejected as well is not the problem (scope, permissions), so
+    // the answer goes back to the caller instead of a refresh per call.
+    const handle = this.#handle;
+    const seen = rejections[handle];
+    if (seen !== undefined && seen.replacement === token) return response;
+    if (seen === undefined || seen.rejected !== token) native.invalidateToken(handle, token);
+    const next = await this.getAccessToken(signal === undefined ? undefined : { signal });
+    rejections[handle] = { rejected: token, replacement: next };
+    return next === token ? response : send(next);
   }
 
   #apiUrl(input) {

@@ -223,10 +223,10 @@ export interface CacheEntry {
 }
 
 /**
- * Call options over `store`; `on_tokens` is called (on the JS thread, never
- * keeping the process alive) when a refresh token is rotated.
+ * Call options over `store`; `on_event` is called (on the JS thread, never
+ * keeping the process alive) with each engine event.
  */
-export declare function callOptions(store: ExternalObject<unknown>, refreshAhead: boolean, onTokens?: (event: RotatedTokens) => void): ExternalObject<unknown>
+export declare function callOptions(store: ExternalObject<unknown>, refreshAhead: boolean, onEvent?: (event: any) => void, http?: HttpOptions): ExternalObject<unknown>
 
 /** What the slot has done so far. */
 export interface ConnectorStats {
@@ -292,6 +292,14 @@ export interface Exchanged {
  */
 export declare function getToken(handle: number, options: ExternalObject<unknown>): Promise<string>
 
+/** HTTP settings of a `Connection`. */
+export interface HttpOptions {
+  /** Total time a token request may take, ms (default: `ZC_CONNECTOR_HTTP_TIMEOUT_MS`, else 30 000). */
+  timeoutMs?: number
+  /** PEM certificate(s) to trust besides the system's roots. */
+  ca?: string
+}
+
 /**
  * Drops `access_token` if it is the connector's current token (an API
  * rejected it); the next call refreshes. Returns whether it was current.
@@ -335,18 +343,6 @@ export declare function registerErrorClass(errorClass: typeof CatalystConnectorE
 
 /** Revokes the refresh token at the provider and clears the cached and stored tokens. */
 export declare function revokeToken(handle: number, options: ExternalObject<unknown>): Promise<void>
-
-/** The `onTokens` event: the provider rotated the refresh token. */
-export interface RotatedTokens {
-  /** The connector's name. */
-  connectorName: string
-  /** The new refresh token: store it where your configuration lives. */
-  refreshToken: string
-  /** The access token that came with it. */
-  accessToken: string
-  /** When that access token stops being served, epoch ms. */
-  expiresAt: number
-}
 
 /** Counters of the slot behind `handle`. */
 export declare function slotStats(handle: number): ConnectorStats

@@ -54,8 +54,8 @@ function checkedOptions(options) {
   if (ca !== undefined && !isPemList(ca)) {
     throw invalidArgument('The ca option must be PEM text (a string or Buffer) or an array of them');
   }
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs))) {
-    throw invalidArgument('The timeoutMs option must be a positive number of milliseconds');
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 1) || !Number.isFinite(timeoutMs))) {
+    throw invalidArgument('The timeoutMs option must be a number of milliseconds, at least 1');
   }
   return options;
 }

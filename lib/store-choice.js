@@ -73,8 +73,9 @@ let defaultStore;
 function timeoutOption(options) {
   const ms = options.storeTimeoutMs;
   if (ms === undefined) return undefined;
-  if (typeof ms !== 'number' || !(ms > 0) || !Number.isFinite(ms)) {
-    throw invalidStore('storeTimeoutMs must be a positive number of milliseconds');
+  // Below 1 ms a store operation could never finish: that is a mistake, not "no timeout".
+  if (typeof ms !== 'number' || !(ms >= 1) || !Number.isFinite(ms)) {
+    throw invalidStore('storeTimeoutMs must be a number of milliseconds, at least 1');
   }
   return ms;
 }

@@ -25,7 +25,7 @@ function clientOf(req, form) {
  * @param {number} [options.delayMs] answer after this many milliseconds
  * @param {number} [options.expiresIn] `expires_in` of minted tokens (seconds)
  * @param {(ctx: {form: URLSearchParams, count: number}) => any} [options.respond]
- *   returns `{status, json}`, `{status, text}`, `{drop: true}`, or undefined for a normal token
+ *   returns `{status, json, headers?}`, `{status, text, headers?}`, `{drop: true}`, or undefined for a normal token
  * @param {'post'|'basic'} [options.clientAuth] require this client authentication
  *   (with the credentials `settings()` uses); by default either is accepted
  * @param {'self'} [options.apiDomain] answer `api_domain` = this server (else Zoho's US one)
@@ -63,6 +63,16 @@ async function startMockOAuth(options = {}) {
   const server = http.createServer((req, res) => {
     if (req.url.startsWith('/api')) {
       const token = String(req.headers.authorization || '').split(' ').pop();
+      // `/api/denied…` rejects every token with 401 (a grant the API does not
+      // accept); `/api/scope…` with Zoho's 401 OAUTH_SCOPE_MISMATCH.
+      if (req.url.startsWith('/api/denied') || req.url.startsWith('/api/scope')) {
+        state.apiCalls += 1;
+        state.apiRequests.push({ url: req.url, authorization: req.headers.authorization, ok: false });
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: req.url.startsWith('/api/scope') ? 'OAUTH_SCOPE_MISMATCH' : 'INVALID_TOKEN' }));
+        req.resume();
+        return;
+      }
       const expiry = state.expiries.get(token);
       state.apiCalls += 1;
       const ok = expiry !== undefined && Date.now() < expiry;
@@ -131,7 +141,7 @@ async function startMockOAuth(options = {}) {
         const custom = state.respond ? state.respond({ form, count }) : undefined;
         if (custom && custom.drop) { req.socket.destroy(); return; }
         if (custom && custom.text !== undefined) {
-          res.writeHead(custom.status ?? 200, { 'content-type': 'text/html' });
+          res.writeHead(custom.status ?? 200, { 'content-type': 'text/html', ...custom.headers });
           res.end(custom.text);
           return;
         }
@@ -147,7 +157,7 @@ async function startMockOAuth(options = {}) {
             json.refresh_token = `rt-rotated-${state.issued}`;
           }
         }
-        res.writeHead(custom?.status ?? 200, { 'content-type': 'application/json' });
+        res.writeHead(custom?.status ?? 200, { 'content-type': 'application/json', ...custom?.headers });
         res.end(JSON.stringify(json));
       }, state.delayFor ? state.delayFor(count) : state.delayMs);
     });
