@@ -222,6 +222,8 @@ pub struct ConnectorStats {
     pub background_refreshes: f64,
     /// Refresh tokens the provider rotated to.
     pub rotations: f64,
+    /// Calls answered at once with a failure being backed off.
+    pub backed_off: f64,
 }
 
 /// Counters of the slot behind `handle`.
@@ -242,5 +244,6 @@ pub fn slot_stats(env: Env, handle: u32) -> Result<ConnectorStats> {
         lock_takeovers: stats.lock_takeovers as f64,
         background_refreshes: stats.background_refreshes as f64,
         rotations: stats.rotations as f64,
+        backed_off: stats.backed_off as f64,
     })
 }
