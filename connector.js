@@ -315,7 +315,11 @@ class Connector {
       }
     };
     const response = await send(token);
-    if (!replayable(init.body) || !(await rejectsToken(response))) return response;
+    if (!replayable(init.body) || !(await rejectsToken(response))) {
+      // A replacement token that works ends the "rejected twice" rule for it.
+      if (rejections[this.#handle]?.replacement === token) rejections[this.#handle] = undefined;
+      return response;
+    }
     // At most one refresh per rejected token: a token that replaced a rejected
     // one and is rejected as well is not the problem (scope, permissions), so
     // the answer goes back to the caller instead of a refresh per call.
@@ -324,8 +328,12 @@ class Connector {
     if (seen !== undefined && seen.replacement === token) return response;
     if (seen === undefined || seen.rejected !== token) native.invalidateToken(handle, token);
     const next = await this.getAccessToken(signal === undefined ? undefined : { signal });
-    rejections[handle] = { rejected: token, replacement: next };
-    return next === token ? response : send(next);
+    if (next === token) return response;
+    const retried = await send(next);
+    // Remember the replacement only while it is rejected too: one that works
+    // is an ordinary token again.
+    rejections[handle] = (await rejectsToken(retried)) ? { rejected: token, replacement: next } : undefined;
+    return retried;
   }
 
   #apiUrl(input) {

@@ -256,6 +256,8 @@ export interface ConnectorStats {
   backgroundRefreshes: number
   /** Refresh tokens the provider rotated to. */
   rotations: number
+  /** Calls answered at once with a failure being backed off. */
+  backedOff: number
 }
 
 /** The connector's endpoints. */

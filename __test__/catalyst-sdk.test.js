@@ -11,6 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { startMockOAuth, settings } = require('./helpers/mock-oauth');
+const { eventually } = require('./helpers/eventually');
 const { startFakeCatalyst, invocationRequest } = require('./helpers/fake-catalyst');
 const { jsCacheKey } = require('./helpers/stores');
 
@@ -197,7 +198,7 @@ test('in process: new Connection(app, json), new Connection(json, app) and conne
   const tokens = await Promise.all(forms.map((made) => made.getConnector('crm').getAccessToken()));
   assert.equal(new Set(tokens).size, 1);
   assert.equal(mock.count - before, 1);
-  assert.equal(JSON.parse(catalyst.entries.get(key).value).access_token, tokens[0]);
+  assert.equal(JSON.parse((await eventually(() => catalyst.entries.get(key))).value).access_token, tokens[0]);
   // Options come third when the second argument is the app.
   assert.throws(() => new Connection(app, { crm: s }, { logger: console, retries: 3 }), { code: 'app/INVALID_ARGUMENT', message: /'retries'/ });
 });

@@ -5,6 +5,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { Connection } = require('..');
 const { startMockOAuth, settings } = require('./helpers/mock-oauth');
+const { eventually } = require('./helpers/eventually');
 const { mapStore, jsCacheKey, nodeSeal, nodeOpen, entryValue } = require('./helpers/stores');
 
 let mock;
@@ -29,7 +30,7 @@ test('a token sealed by us opens with node:crypto', async () => {
   const s = settings(mock.url, { secret_key: SECRET });
   const connector = new Connection({ c: s }, { store }).getConnector('c');
   const token = await connector.getAccessToken();
-  const stored = JSON.parse(store.entries.get(jsCacheKey('c', s)));
+  const stored = JSON.parse(await eventually(() => store.entries.get(jsCacheKey('c', s))));
   assert.notEqual(stored.access_token, token);
   assert.ok(!store.entries.get(jsCacheKey('c', s)).includes(token), 'no plaintext token at rest');
   const parts = Buffer.from(stored.access_token, 'base64').toString('utf8').split(':');

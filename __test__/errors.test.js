@@ -60,6 +60,12 @@ test('a dropped connection is app/NETWORK_ERROR with status 503, and a later cal
       return true;
     });
     drop = false;
+    // Backed off: the same error at once, with the time to come back…
+    const again = await connector.getAccessToken().catch((error) => error);
+    assert.equal(again.code, 'app/NETWORK_ERROR');
+    assert.ok(again.retryAfter > 0 && again.retryAfter <= 1000, `retryAfter ${again.retryAfter}`);
+    // …and then one new attempt, which succeeds.
+    await new Promise((resolve) => setTimeout(resolve, again.retryAfter + 20));
     assert.match(await connector.getAccessToken(), /^at-/);
   });
 });

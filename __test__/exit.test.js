@@ -55,7 +55,8 @@ test('a process whose custom store answers through timers gets its token and exi
       const later = (value) => new Promise((resolve) => setTimeout(() => resolve(value), 30));
       const store = { get: (k) => later(entries.get(k) ?? null), put: (k, v) => later(entries.set(k, v)) };
       const c = new Connection(${JSON.stringify({ c: settings(mock.url) })}, { store }).getConnector('c');
-      c.getAccessToken().then((t) => console.log(t, c.stats().storeWrites));`);
+      // The write finishes after the token is handed out, and holds the process until then.
+      c.getAccessToken().then((t) => process.on('exit', () => console.log(t, c.stats().storeWrites)));`);
     assert.equal(code, 0, 'child did not exit by itself within 10 s');
     assert.equal(out.trim(), 'at-1 1');
   } finally {

@@ -7,6 +7,7 @@ const assert = require('node:assert/strict');
 const { Readable } = require('node:stream');
 const { Connection, createCodeVerifier } = require('..');
 const { startMockOAuth, settings } = require('./helpers/mock-oauth');
+const { eventually } = require('./helpers/eventually');
 const { mapStore, jsCacheKey } = require('./helpers/stores');
 const { runChild, packageRoot } = require('./helpers/child');
 const { redisSuite, startRedis } = require('./helpers/redis');
@@ -91,7 +92,7 @@ test('a rotated refresh token is used from then on, stored, and announced', asyn
     const forms = mock.state.requests.map((r) => r.form.get('refresh_token'));
     assert.deepEqual(forms, [s.refresh_token, 'rt-rotated-1']);
     assert.deepEqual(events.map((e) => [e.connectorName, e.refreshToken]), [['c', 'rt-rotated-1'], ['c', 'rt-rotated-2']]);
-    const stored = JSON.parse(store.entries.get(`${jsCacheKey('c', s)}:refresh_token`));
+    const stored = JSON.parse(await eventually(() => store.entries.get(`${jsCacheKey('c', s)}:refresh_token`)));
     assert.ok(!JSON.stringify(stored).includes('rt-rotated'), 'sealed with the secret key');
     assert.equal(connector.stats().rotations, 2);
   } finally {

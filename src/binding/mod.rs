@@ -7,6 +7,7 @@ pub mod call_options;
 pub mod error;
 pub mod hot_path;
 pub mod js_store;
+pub mod keep_alive;
 pub mod provider_calls;
 pub mod stores;
 pub mod token_calls;

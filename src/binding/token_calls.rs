@@ -8,6 +8,7 @@ use napi_derive::napi;
 
 use super::call_options::CallOptionsHandle;
 use super::error::js_error;
+use super::keep_alive::KeepAlive;
 use crate::engine::config::ConnectorConfig;
 use crate::engine::error::ConnectorError;
 use crate::engine::slot::exchange::exchange_code;
@@ -68,7 +69,18 @@ pub fn get_token<'e>(
     let slot = slot(env, handle)?;
     options.apply_to(&slot);
     let store = options.store.clone();
-    token_promise(env, async move { slot.get(store).await })
+    // With a store, the process stays up until the refresh's writes are done.
+    let hold = match store {
+        Some(_) => Some(KeepAlive::new(env)?),
+        None => None,
+    };
+    token_promise(env, async move {
+        let result = slot.get(store).await;
+        if let Some(hold) = hold {
+            hold.release_after_writes(slot);
+        }
+        result
+    })
 }
 
 /// A new token from the provider (joining a refresh already in flight),
@@ -82,7 +94,18 @@ pub fn refresh_token<'e>(
     let slot = slot(env, handle)?;
     options.apply_to(&slot);
     let store = options.store.clone();
-    token_promise(env, async move { slot.refresh(store).await })
+    // With a store, the process stays up until the refresh's writes are done.
+    let hold = match store {
+        Some(_) => Some(KeepAlive::new(env)?),
+        None => None,
+    };
+    token_promise(env, async move {
+        let result = slot.refresh(store).await;
+        if let Some(hold) = hold {
+            hold.release_after_writes(slot);
+        }
+        result
+    })
 }
 
 /// The outcome of a code exchange, for `connector.js`.

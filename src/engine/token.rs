@@ -13,20 +13,19 @@ pub const MAX_LIFETIME_S: i64 = 24 * 3600;
 
 /// When a token obtained at `now_ms` stops being served.
 ///
-/// The token lives `expires_in` seconds (at most [`MAX_LIFETIME_S`]) less the
-/// 15-minute margin, the margin capped at half the lifetime so a 600-second
-/// token is not born expired. `refresh_in` (seconds), when set, shortens that
-/// — as in the JS package — but never extends it: a token is never served past
-/// what the provider granted.
+/// `refresh_in` (seconds) wins when set, as in the JS package — but never past
+/// the provider's `expires_in` (the earlier of the two wins). Otherwise the
+/// token lives `expires_in` seconds less the 15-minute margin, the margin
+/// capped at half the lifetime so a 600-second token is not born expired.
+/// Lifetimes are capped at [`MAX_LIFETIME_S`].
 pub fn expires_at(now_ms: i64, expires_in_s: i64, refresh_in_s: Option<i64>) -> i64 {
     let lifetime = expires_in_s.clamp(0, MAX_LIFETIME_S) * 1000;
-    let by_lifetime = now_ms
-        .saturating_add(lifetime)
-        .saturating_sub(EARLY_EXPIRY_MS.min(lifetime / 2));
-    match refresh_in_s.filter(|r| *r > 0) {
-        Some(refresh_in) => by_lifetime.min(now_ms.saturating_add(refresh_in.saturating_mul(1000))),
-        None => by_lifetime,
+    if let Some(refresh_in) = refresh_in_s.filter(|r| *r > 0) {
+        return now_ms.saturating_add(refresh_in.saturating_mul(1000).min(lifetime));
     }
+    now_ms
+        .saturating_add(lifetime)
+        .saturating_sub(EARLY_EXPIRY_MS.min(lifetime / 2))
 }
 
 /// A usable access token. `Debug` redacts the secret parts.
@@ -95,9 +94,9 @@ mod tests {
     #[test]
     fn expiry_uses_refresh_in_when_set_but_never_past_the_lifetime() {
         assert_eq!(expires_at(1_000, 3600, Some(60)), 61_000);
-        // refresh_in 10 s, provider lifetime 2 s: served 1 s (half the lifetime).
-        assert_eq!(expires_at(0, 2, Some(10)), 1_000);
-        assert_eq!(expires_at(0, 3600, Some(7200)), 2_700_000);
+        // refresh_in 10 s, provider lifetime 2 s: served 2 s.
+        assert_eq!(expires_at(0, 2, Some(10)), 2_000);
+        assert_eq!(expires_at(0, 3600, Some(7200)), 3_600_000);
     }
 
     #[test]
