@@ -143,35 +143,59 @@ test('engine events: refresh and refresh_failed reach listeners and the logger (
   sink.handle({ type: 'store_recovered', connectorName: 'crm', store: 'redis' });
   sink.handle({ type: 'lock_wait', connectorName: 'crm' });
   sink.handle({ type: 'lock_takeover', connectorName: 'crm' });
-  assert.deepEqual(refreshes, [{ type: 'refresh', connectorName: 'crm', durationMs: 42, attempt: 1, background: true }]);
+  assert.deepEqual(refreshes, [{ connectorName: 'crm', durationMs: 42, background: true, attempt: 1 }]);
   assert.deepEqual(errors.map((e) => [e.code, e.statusCode, e.connectorName]), [
     ['app/OAUTH_ERROR', 401, 'crm'], ['app/NETWORK_ERROR', 503, 'crm'], ['app/STORE_UNAVAILABLE', 503, 'crm'],
   ]);
   assert.ok(!errors[0].message.includes('client-secret-value'), errors[0].message);
   assert.equal(errors[1].retryAfterMs, 2000);
   assert.deepEqual(calls.map((c) => [c.level, c.fields.event]), [
-    ['info', 'refresh'], ['error', 'refresh_failed'], ['warn', 'refresh_failed'], ['warn', 'store_error'],
-    ['info', 'store_recovered'], ['debug', 'lock_wait'], ['warn', 'lock_takeover'],
+    ['debug', 'refresh'], ['warn', 'refresh_failed'], ['warn', 'refresh_failed'], ['warn', 'store_error'],
+    ['info', 'store_recovered'], ['debug', 'lock_wait'], ['info', 'lock_takeover'],
   ]);
+  // The engine's level and sentence win over the defaults; the sentence is tidied.
+  sink.handle({ type: 'refresh', level: 'info', message: 'refreshed with client-secret-value', connectorName: 'crm', durationMs: 1, background: false });
+  assert.deepEqual([calls.at(-1).level, calls.at(-1).message], ['info', 'zcatalyst-connector: refreshed with [redacted]']);
+  assert.equal(calls.at(-1).fields.message, undefined);
   assert.ok(!JSON.stringify(calls).includes('client-secret-value'));
   // 'error' with no listener is not thrown (unlike a bare EventEmitter).
   new EventSink(undefined, undefined, null).handle({ type: 'refresh_failed', code: 'app/TIMEOUT', message: 'slow' });
 });
 
-test('engine events from a real refresh: refresh and error', { todo: 'native side: callOptions onEvent with refresh/refresh_failed events' }, async () => {
-  const connection = new Connection({ c: settings(rotating.url) });
+test('engine events from real refreshes: refresh, error (a failed refresh, a failing store) and the logger', async () => {
+  const { logger, calls } = recordingLogger();
+  const connection = new Connection({ c: settings(rotating.url) }, { logger });
   const refresh = once(connection, 'refresh');
   await connection.getConnector('c').getAccessToken();
-  const timeout = AbortSignal.timeout(1000);
-  const [event] = await Promise.race([refresh, once(timeout, 'abort').then(() => { throw new Error('no refresh event'); })]);
+  const [event] = await refresh;
   assert.equal(event.connectorName, 'c');
   assert.equal(typeof event.durationMs, 'number');
+  assert.ok(event.durationMs >= 0 && event.durationMs < 10_000);
   assert.equal(event.background, false);
+  const logged = calls.find((call) => call.fields.event === 'refresh');
+  assert.equal(logged.level, 'debug');
+  assert.equal(logged.fields.connectorName, 'c');
 
-  const broken = new Connection({ c: settings(failing.url) });
-  const errors = [];
-  broken.on('error', (error) => errors.push(error));
-  await assert.rejects(broken.getConnector('c').getAccessToken());
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.equal(errors[0]?.code, 'app/OAUTH_ERROR');
+  const s = settings(failing.url);
+  const broken = new Connection({ c: s }, { logger });
+  const failed = once(broken, 'error');
+  await assert.rejects(broken.getConnector('c').getAccessToken(), { code: 'app/OAUTH_ERROR' });
+  const [error] = await failed;
+  assert.equal(error.code, 'app/OAUTH_ERROR');
+  assert.equal(error.statusCode, 503);
+  assert.equal(error.connectorName, 'c');
+  assert.equal(error.attempt, 1);
+  assert.equal(typeof error.retryAfterMs, 'number');
+  const warning = calls.find((call) => call.fields.event === 'refresh_failed');
+  assert.equal(warning.level, 'warn');
+  assert.equal(warning.fields.code, 'app/OAUTH_ERROR');
+  assert.match(warning.message, /temporarily_unavailable/);
+  assert.ok(!JSON.stringify(calls).includes(s.client_secret) && !JSON.stringify(calls).includes(s.refresh_token));
+
+  const down = new Connection({ c: settings(rotating.url) }, { store: { get: async () => { throw new Error('cache offline'); }, put: async () => {} } });
+  const outage = once(down, 'error');
+  assert.match(await down.getConnector('c').getAccessToken(), /^at-/, 'served despite the store');
+  const [storeError] = await outage;
+  assert.equal(storeError.code, 'app/STORE_UNAVAILABLE');
+  assert.match(storeError.message, /cache offline/);
 });

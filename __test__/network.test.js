@@ -10,6 +10,7 @@ const https = require('node:https');
 const { startMockOAuth, settings } = require('./helpers/mock-oauth');
 const { makeCertificates, startHttpsApi, startConnectProxy } = require('./helpers/tls');
 const { runChild, packageRoot } = require('./helpers/child');
+const { Connection } = require('..');
 
 let mock;
 let certs;
@@ -88,28 +89,51 @@ test('NO_PROXY: a host it names is reached directly', async () => {
   assert.equal(proxy.tunnels.length, tunnels, 'no tunnel');
 });
 
-test('token requests to an endpoint signed by the private CA (ca option, SSL_CERT_FILE)',
-  { todo: 'native side: token requests trusting NODE_EXTRA_CA_CERTS, SSL_CERT_FILE and the ca option (callOptions extra argument)' },
-  async () => {
-    const server = https.createServer({ key: certs.key, cert: certs.cert }, (req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ access_token: 'tls-token', expires_in: 3600 }));
-      });
+test('token requests trust the private CA through the ca option, SSL_CERT_FILE and NODE_EXTRA_CA_CERTS, and only then', async () => {
+  let requests = 0;
+  const server = https.createServer({ key: certs.key, cert: certs.cert }, (req, res) => {
+    requests += 1;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ access_token: 'tls-token', expires_in: 3600 }));
     });
-    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `https://127.0.0.1:${server.address().port}/oauth/v2/token`;
-    try {
-      for (const [options, env] of [[`{ ca: ${JSON.stringify(certs.ca)} }`, {}], ['undefined', { SSL_CERT_FILE: certs.caFile }]]) {
-        const run = await runChild(`
-          const { Connection } = require(${packageRoot});
-          new Connection({ c: ${JSON.stringify(settings(url))} }, ${options}).getConnector('c').getAccessToken()
-            .then((token) => console.log(token), (error) => console.log(error.code + ' ' + error.message));`, { env });
-        assert.equal(run.out.trim(), 'tls-token');
-      }
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
   });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `https://127.0.0.1:${server.address().port}/oauth/v2/token`;
+  const tokenInChild = (options, env) => runChild(`
+    const { Connection } = require(${packageRoot});
+    new Connection({ c: ${JSON.stringify(settings(url))} }, ${options}).getConnector('c').getAccessToken()
+      .then((token) => console.log(token), (error) => console.log(error.code + ' ' + error.message));`,
+  { env: { SSL_CERT_FILE: '', NODE_EXTRA_CA_CERTS: '', ...env } });
+  try {
+    const untrusted = await tokenInChild('undefined', {});
+    assert.match(untrusted.out, /^app\/NETWORK_ERROR .*(certificate|UnknownIssuer)/i);
+    assert.equal(requests, 0, 'no request got through');
+    for (const [options, env] of [
+      [`{ ca: ${JSON.stringify(certs.ca)} }`, {}],
+      ['undefined', { SSL_CERT_FILE: certs.caFile }],
+      ['undefined', { NODE_EXTRA_CA_CERTS: certs.caFile }],
+    ]) {
+      const run = await tokenInChild(options, env);
+      assert.equal(run.out.trim(), 'tls-token', `${options} ${JSON.stringify(env)}: ${run.out}`);
+    }
+    assert.equal(requests, 3);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test('timeoutMs bounds the token requests of one Connection', async () => {
+  const slow = await startMockOAuth({ delayMs: 3000 });
+  try {
+    const started = Date.now();
+    const error = await new Connection({ c: settings(slow.url) }, { timeoutMs: 300 }).getConnector('c').getAccessToken().catch((e) => e);
+    const waited = Date.now() - started;
+    assert.equal(error.code, 'app/TIMEOUT');
+    assert.ok(waited < 2500, `gave up after ${waited} ms`);
+  } finally {
+    await slow.close();
+  }
+});

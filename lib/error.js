@@ -47,6 +47,8 @@ class CatalystConnectorError extends Error {
   [inspectSymbol](depth, options, inspect) {
     const fields = { code: this.#code, statusCode: this.#statusCode };
     if (this.#value !== null && this.#value !== undefined) fields.value = this.#value;
+    // Own fields as Node shows them (retryAfter of a backed-off refresh, an event's connectorName).
+    for (const key of Object.keys(this)) fields[key] = this[key];
     if ('cause' in this) fields[Symbol.for('cause')] = this.cause;
     const shown = inspect(fields, { ...options, depth: options.depth === null ? null : options.depth - 1 })
       .replace('[Symbol(cause)]', '[cause]');
@@ -105,18 +107,17 @@ function redact(text, secrets) {
  */
 function tidyMessage(message, secrets) {
   if (typeof message !== 'string') return message;
-  let text = redact(message, secrets);
-  if (text.startsWith(OAUTH_PREFIX)) {
-    const match = /^([^(]*) \(([\s\S]*)\)$/.exec(text.slice(OAUTH_PREFIX.length));
-    if (match) {
-      const [, error, description] = match;
-      const cut = description.length > DESCRIPTION_LIMIT ? `${description.slice(0, DESCRIPTION_LIMIT)}…` : description;
-      text = `${OAUTH_PREFIX}${error.slice(0, DESCRIPTION_LIMIT)} (${cut})`;
-    } else {
-      text = OAUTH_PREFIX + text.slice(OAUTH_PREFIX.length, OAUTH_PREFIX.length + DESCRIPTION_LIMIT);
-    }
-  }
-  return text;
+  const text = redact(message, secrets);
+  const at = text.indexOf(OAUTH_PREFIX);
+  if (at < 0) return text;
+  // Whatever precedes the provider's words ("refresh failed: " in an event) stays.
+  const head = text.slice(0, at + OAUTH_PREFIX.length);
+  const words = text.slice(at + OAUTH_PREFIX.length);
+  const match = /^([^(]*) \(([\s\S]*)\)$/.exec(words);
+  if (!match) return head + words.slice(0, DESCRIPTION_LIMIT);
+  const [, error, description] = match;
+  const cut = description.length > DESCRIPTION_LIMIT ? `${description.slice(0, DESCRIPTION_LIMIT)}…` : description;
+  return `${head}${error.slice(0, DESCRIPTION_LIMIT)} (${cut})`;
 }
 
 /** An error of ours (from the native side) made fit for logs: tidy message, caller's stack. */

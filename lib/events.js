@@ -5,13 +5,14 @@
 // listener or logger that throws is reported as a process warning and never
 // reaches the refresh that announced the event.
 //
-// The engine's events are plain objects `{ type, connectorName, ... }`:
+// The engine's events are plain objects `{ type, connectorName, level?,
+// message?, ... }` (src/binding/call_options.rs):
 //   tokens           refreshToken, accessToken, expiresAt (a rotated refresh token)
-//   refresh          durationMs, attempt, background
-//   refresh_failed   code, message, statusCode, retryAfterMs, attempt
-//   store_error      store, message          store_recovered  store
-//   lock_wait        lock_takeover
-// (an event without `type` is today's rotation event: `tokens`).
+//   refresh          durationMs, background
+//   refresh_failed   code, statusCode, attempt, retryAfterMs, durationMs
+//   store_error      (message)            lock_wait, lock_takeover
+// `level` is the engine's (debug, info, warn); `message` a sentence, which may
+// quote a provider and is tidied before anyone sees it.
 
 const { EventEmitter } = require('node:events');
 const { CatalystConnectorError, tidyMessage } = require('./error.js');
@@ -37,22 +38,25 @@ function debugEnabled(value) {
 
 const debugOn = debugEnabled(process.env.DEBUG);
 
-/** How each event type is logged: level and message. */
+/** How each event type is logged when the engine names no level or message. */
 const LOG = {
   tokens: ['info', 'the provider rotated the refresh token'],
-  refresh: ['info', 'access token refreshed'],
+  refresh: ['debug', 'refreshed the access token'],
   refresh_failed: ['warn', 'token refresh failed'],
   store_error: ['warn', 'the token store failed; serving from memory and refreshing directly'],
   store_recovered: ['info', 'the token store answers again'],
   lock_wait: ['debug', 'waiting for another process to refresh (fleet lock)'],
-  lock_takeover: ['warn', "took over the fleet lock of a process that did not finish its refresh"],
+  lock_takeover: ['info', 'took the fleet lock over'],
 };
+const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
+/** Keys of an event that are not log fields: its kind, its level and sentence, tokens. */
+const NOT_FIELDS = new Set(['type', 'level', 'message', 'accessToken', 'refreshToken']);
 
 /** The fields of an event that may be logged: never a token. */
 function loggable(event, type, secrets) {
   const fields = { event: type };
   for (const key of Object.keys(event)) {
-    if (key === 'type' || key === 'accessToken' || key === 'refreshToken') continue;
+    if (NOT_FIELDS.has(key)) continue;
     const value = event[key];
     if (value === null || value === undefined) continue;
     fields[key] = typeof value === 'string' ? tidyMessage(value, secrets()) : value;
@@ -113,12 +117,14 @@ class EventSink {
   handle(event) {
     if (event === null || typeof event !== 'object') return;
     const type = typeof event.type === 'string' ? event.type : 'tokens';
-    const [level, message] = LOG[type] ?? ['debug', type];
+    const [defaultLevel, defaultMessage] = LOG[type] ?? ['debug', type];
     const logger = this.#logger;
     if (logger !== undefined || debugOn) {
       const fields = loggable(event, type, () => this.#secrets());
-      if (type === 'refresh_failed' && fields.retryAfterMs === undefined) fields.retry = false;
-      const shownLevel = type === 'refresh_failed' && fields.retry === false ? 'error' : level;
+      const shownLevel = LEVELS.has(event.level) ? event.level : defaultLevel;
+      const message = typeof event.message === 'string' && event.message !== ''
+        ? tidyMessage(event.message, this.#secrets())
+        : defaultMessage;
       if (logger !== undefined) {
         try {
           logger[shownLevel](fields, `${NAMESPACE}: ${message}`);
@@ -138,7 +144,9 @@ class EventSink {
       if (this.#onTokens !== undefined) this.#call('onTokens', this.#onTokens, tokens);
       this.#emit('tokens', tokens);
     } else if (type === 'refresh') {
-      this.#emit('refresh', { ...event });
+      const refresh = { connectorName: event.connectorName, durationMs: event.durationMs, background: event.background === true };
+      if (typeof event.attempt === 'number') refresh.attempt = event.attempt;
+      this.#emit('refresh', refresh);
     } else if (type === 'refresh_failed' || type === 'store_error') {
       this.#emit('error', this.#errorOf(event, type));
     }
@@ -150,7 +158,7 @@ class EventSink {
     const statusCode = typeof event.statusCode === 'number' ? event.statusCode : 503;
     const error = new CatalystConnectorError(code, tidyMessage(String(event.message ?? ''), secrets), null, statusCode);
     Object.defineProperty(error, 'stack', { value: `${error.name}: ${error.message}`, writable: true, configurable: true });
-    for (const key of ['connectorName', 'attempt', 'retryAfterMs', 'store']) {
+    for (const key of ['connectorName', 'attempt', 'retryAfterMs', 'durationMs', 'store']) {
       if (event[key] !== undefined && event[key] !== null) {
         Object.defineProperty(error, key, { value: event[key], enumerable: true, configurable: true, writable: true });
       }
