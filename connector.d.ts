@@ -173,8 +173,6 @@ export interface RefreshEvent {
   connectorName: string
   /** How long the token request took, milliseconds. */
   durationMs: number
-  /** 1 for the first try, more for retries. */
-  attempt: number
   /** Whether it was a refresh ahead of expiry, which no caller waited for. */
   background: boolean
 }
