@@ -88,6 +88,16 @@ test('the extractor finds the README blocks (so the tests below cannot pass on n
   assert.ok(blocks.some((b) => b.lang === 'ts'), 'a TypeScript example');
 });
 
+test('the extractor: languages, fence lines, the fragment marker, module detection', () => {
+  const sample = ['# t', '```js', 'a()', '```', '<!-- readme-test: fragment -->', '```js', 'b(', '```', '```ts', 'let x = 1', '```', '```sh', 'ls', '```'].join('\n');
+  const found = codeBlocks(sample);
+  assert.deepEqual(found.map((b) => [b.lang, b.line, b.fragment, b.code]), [
+    ['js', 2, false, 'a()\n'], ['js', 6, true, 'b(\n'], ['ts', 9, false, 'let x = 1\n'], ['sh', 12, false, 'ls\n'],
+  ]);
+  assert.ok(isModule("import { Connection } from 'zcatalyst-connector-rs';\n"));
+  assert.ok(!isModule("const m = await import('x');\nrequire('y');\n"));
+});
+
 for (const block of jsBlocks) {
   const kind = block.lang === 'mjs' || (block.lang !== 'cjs' && isModule(block.code)) ? 'mjs' : 'cjs';
   const title = `README.md:${block.line} (${kind}${block.fragment ? ', fragment: parses' : ''})`;
