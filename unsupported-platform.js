@@ -9,16 +9,14 @@
 const pkg = require('./package.json');
 
 const ARCH = { x86_64: 'x64', aarch64: 'arm64', i686: 'ia32', armv7: 'arm' };
-const OS = { linux: 'linux', apple: 'darwin', darwin: 'darwin', windows: 'win32' };
+const OS = { linux: 'linux', darwin: 'darwin', windows: 'win32' };
 
 /** `x86_64-unknown-linux-gnu` → `linux-x64-gnu` (the napi-rs platform package suffix). */
 function platformOfTriple(triple) {
   const [arch, , sys, abi] = triple.split('-');
-  const os = OS[sys] ?? OS[triple.split('-')[1]];
+  const os = OS[sys] ?? sys;
   const name = `${os}-${ARCH[arch] ?? arch}`;
-  if (os === 'linux') return `${name}-${abi}`;
-  if (os === 'win32') return `${name}-${abi}`;
-  return name;
+  return abi ? `${name}-${abi}` : name; // darwin triples have no ABI part
 }
 
 /** The platforms with a prebuilt binary, as `linux-x64-gnu`, `darwin-arm64`, …. */
