@@ -1,0 +1,65 @@
+'use strict';
+// What the release workflow (.github/workflows/CI.yml) does that can run here:
+// its build matrix covers napi.targets, and `napi artifacts` (the publish job)
+// puts each target's binary into its npm/<platform> package, which then packs
+// with just that binary. The cross builds, macOS/Windows runners and
+// `npm publish --provenance` cannot run here.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { platformOfTriple } = require('../unsupported-platform.js');
+
+const root = path.join(__dirname, '..');
+const pkg = require('../package.json');
+const workflow = fs.readFileSync(path.join(root, '.github', 'workflows', 'CI.yml'), 'utf8');
+
+function job(name) {
+  const start = workflow.indexOf(`\n  ${name}:\n`);
+  assert.ok(start >= 0, `job ${name}`);
+  const rest = workflow.slice(start + 1);
+  const end = rest.slice(1).search(/\n {2}[\w-]+:\n/);
+  return end < 0 ? rest : rest.slice(0, end + 1);
+}
+
+test('the workflow builds every napi target, tests them, and publishes with provenance on a tag', () => {
+  const built = [...job('build').matchAll(/^ {10}- target: ([\w.-]+)$/gm)].map((m) => m[1]);
+  assert.deepEqual(built.sort(), [...pkg.napi.targets].sort());
+  const tested = new Set([...job('test').matchAll(/^ {10}- ([\w-]+)$/gm), ...job('test-musl').matchAll(/\[([\w-]+), ([\w-]+)\]/g)].flatMap((m) => m.slice(1)));
+  for (const target of pkg.napi.targets) assert.ok(tested.has(target), `${target} is tested`);
+  assert.match(job('test'), /node: \['18', '20', '22'\]/);
+  const publish = job('publish');
+  assert.match(publish, /if: startsWith\(github\.ref, 'refs\/tags\/v'\)/);
+  assert.match(publish, /id-token: write/);
+  assert.equal((publish.match(/npm publish .*--provenance/g) || []).length, 2, 'platform packages and the main package');
+  assert.match(publish, /git diff --exit-code/);
+});
+
+test('napi artifacts (the publish job) fills each npm/<platform> package with its binary only', { timeout: 60_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zc-release-'));
+  try {
+    fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
+    fs.cpSync(path.join(root, 'npm'), path.join(dir, 'npm'), { recursive: true });
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    for (const triple of pkg.napi.targets) {
+      // As actions/download-artifact lays them out: one folder per artifact.
+      const from = path.join(dir, 'artifacts', `bindings-${triple}`);
+      fs.mkdirSync(from, { recursive: true });
+      fs.writeFileSync(path.join(from, `${pkg.napi.binaryName}.${platformOfTriple(triple)}.node`), `binary of ${triple}`);
+    }
+    const napi = path.join(root, 'node_modules', '@napi-rs', 'cli', 'dist', 'cli.js');
+    execFileSync(process.execPath, [napi, 'artifacts', '--output-dir', 'artifacts', '--npm-dir', 'npm'], { cwd: dir, stdio: 'pipe' });
+    for (const triple of pkg.napi.targets) {
+      const platform = platformOfTriple(triple);
+      const binary = `${pkg.napi.binaryName}.${platform}.node`;
+      const packageDir = path.join(dir, 'npm', platform);
+      assert.equal(fs.readFileSync(path.join(packageDir, binary), 'utf8'), `binary of ${triple}`);
+      const [packed] = JSON.parse(execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['pack', '--dry-run', '--json'], { cwd: packageDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+      assert.deepEqual(packed.files.map((f) => f.path).sort(), ['README.md', binary, 'package.json'].sort());
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
