@@ -42,7 +42,7 @@ test('napi artifacts (the publish job) fills each npm/<platform> package with it
   try {
     fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
     fs.cpSync(path.join(root, 'npm'), path.join(dir, 'npm'), { recursive: true });
-    fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), process.platform === 'win32' ? 'junction' : 'dir');
     for (const triple of pkg.napi.targets) {
       // As actions/download-artifact lays them out: one folder per artifact.
       const from = path.join(dir, 'artifacts', `bindings-${triple}`);
