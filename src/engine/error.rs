@@ -101,6 +101,11 @@ pub enum ConnectorError {
     /// The connector handle is unknown (internal misuse of the binding).
     #[error("Unknown connector handle")]
     UnknownHandle,
+    /// The provider rotates this connector's refresh token, and the fleet
+    /// lease could not be had (the store is down or the lease stayed taken):
+    /// refreshing without it could use a rotated-away refresh token twice.
+    #[error("The refresh token rotates, and the fleet lease that keeps two processes from using it at once could not be had; the valid access token (if any) is still served: {0}")]
+    LockUnavailable(String),
     /// A failure inside this package (a cancelled task), not the provider's.
     #[error("Internal error: {0}")]
     Internal(String),
@@ -142,6 +147,7 @@ const CODES: &[&str] = &[
     "app/SECRET_KEY_MISSING",
     "app/INVALID_STORE",
     "app/STORE_UNAVAILABLE",
+    "app/LOCK_UNAVAILABLE",
     "app/INTERNAL",
 ];
 
@@ -173,6 +179,7 @@ impl ConnectorError {
             ConnectorError::InvalidStore(_) => "app/INVALID_STORE",
             ConnectorError::StoreUnavailable(_) => "app/STORE_UNAVAILABLE",
             ConnectorError::UnusableLifetime { .. } => "app/INVALID_RESPONSE",
+            ConnectorError::LockUnavailable(_) => "app/LOCK_UNAVAILABLE",
             ConnectorError::UnknownHandle | ConnectorError::Internal(_) => "app/INTERNAL",
             ConnectorError::BackedOff { error, .. } => error.code(),
             ConnectorError::Reported { code, .. } => code,
@@ -190,7 +197,8 @@ impl ConnectorError {
             | ConnectorError::Reported { status, .. } => *status,
             ConnectorError::Network { .. }
             | ConnectorError::Timeout { .. }
-            | ConnectorError::StoreUnavailable(_) => 503,
+            | ConnectorError::StoreUnavailable(_)
+            | ConnectorError::LockUnavailable(_) => 503,
             ConnectorError::UnknownHandle | ConnectorError::Internal(_) => 500,
             ConnectorError::BackedOff { error, .. } => error.status_code(),
             _ => 400,
@@ -200,7 +208,9 @@ impl ConnectorError {
     /// Whether a later attempt may succeed (network trouble, timeouts, 5xx, 429).
     pub fn is_retriable(&self) -> bool {
         match self {
-            ConnectorError::Network { .. } | ConnectorError::Timeout { .. } => true,
+            ConnectorError::Network { .. }
+            | ConnectorError::Timeout { .. }
+            | ConnectorError::LockUnavailable(_) => true,
             ConnectorError::HttpStatus { status, .. }
             | ConnectorError::InvalidResponse { status, .. } => *status == 429 || *status >= 500,
             ConnectorError::BackedOff { error, .. } => error.is_retriable(),

@@ -5,6 +5,13 @@
 //! and renames it over the original, then fsyncs the directory: readers see the
 //! old file or the new one, never half of one, even after a `kill -9` mid-write.
 //! A file that exists but is not a token file is reported and never overwritten.
+//!
+//! The `flock` is taken without blocking (`LOCK_NB`), retried until a deadline
+//! shorter than the store's operation timeout: an operation that cannot get
+//! the file fails on its own instead of parking a thread that would act long
+//! after its caller gave up (and, say, take a fleet lease nobody releases).
+//! Leases are entries holding the owner's token that expire like any entry;
+//! each comes with a fence from the counter entry `<lock>:fence`.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -18,7 +25,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 
-use super::{entry_expires_at, StoreError, StoreFuture, StoreLock, TokenStore};
+use super::{entry_expires_at, fence_key, Fenced, StoreError, StoreFuture, StoreLock, TokenStore};
 use crate::support::clock::now_ms;
 
 /// The `format` field that marks a file as ours.
@@ -50,7 +57,14 @@ struct Paths {
     file: PathBuf,
     lock: PathBuf,
     name: String,
+    /// How long an operation may wait for the file lock.
+    wait: Duration,
 }
+
+/// How long an operation waits for the file lock unless told otherwise.
+const DEFAULT_WAIT: Duration = Duration::from_millis(1500);
+/// Fence counters are kept this long (a year without a refresh is a dead connector).
+const FENCE_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// A token file at an absolute path.
 pub struct FileStore {
@@ -61,6 +75,12 @@ impl FileStore {
     /// The store kept in `file` (created on the first write, with its
     /// directories, mode 0600 / 0700).
     pub fn new(file: PathBuf) -> Self {
+        FileStore::with_wait(file, DEFAULT_WAIT)
+    }
+
+    /// The store kept in `file`, whose operations wait at most `wait` for the
+    /// file lock (keep it below the operation timeout).
+    pub fn with_wait(file: PathBuf, wait: Duration) -> Self {
         let mut lock = file.clone().into_os_string();
         lock.push(".lock");
         let name = format!("file://{}", file.display());
@@ -69,6 +89,7 @@ impl FileStore {
                 file,
                 lock: lock.into(),
                 name,
+                wait,
             }),
         }
     }
@@ -128,14 +149,28 @@ impl FileLock {
             .mode(0o600)
             .open(&paths.lock)
             .map_err(|e| io_error(paths, "open the lock file", e))?;
+        let deadline = std::time::Instant::now() + paths.wait;
+        let mut pause = Duration::from_millis(1);
         loop {
             // SAFETY: flock on a descriptor we own; it only affects that descriptor.
-            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
                 return Ok(FileLock(file));
             }
             let error = std::io::Error::last_os_error();
-            if error.kind() != ErrorKind::Interrupted {
-                return Err(io_error(paths, "lock the file", error));
+            match error.kind() {
+                ErrorKind::Interrupted => continue,
+                ErrorKind::WouldBlock if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(20));
+                }
+                ErrorKind::WouldBlock => {
+                    return Err(StoreError::new(format!(
+                        "{}: another process held the file lock for more than {} ms",
+                        paths.name,
+                        paths.wait.as_millis()
+                    )))
+                }
+                _ => return Err(io_error(paths, "lock the file", error)),
             }
         }
     }
@@ -258,23 +293,39 @@ impl TokenStore for FileStore {
     }
 }
 
-/// Locks are entries whose value is the owner's token, so they expire like
-/// any entry; the `flock` around every update makes take and release atomic
-/// for the processes of the machine.
+/// The fence counter's current value.
+fn current_fence(entries: &BTreeMap<String, Entry>, lock_key: &str) -> u64 {
+    entries
+        .get(&fence_key(lock_key))
+        .and_then(|entry| entry.value.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Leases are entries whose value is the owner's token, so they expire like
+/// any entry; the `flock` around every update makes take, renew, release and
+/// fenced writes atomic for the processes of the machine.
 impl StoreLock for FileStore {
     fn try_lock<'a>(
         &'a self,
         key: &'a str,
         owner: &'a str,
-        ttl: Duration,
-    ) -> StoreFuture<'a, bool> {
+        lease: Duration,
+    ) -> StoreFuture<'a, Option<u64>> {
         let (key, owner) = (key.to_owned(), owner.to_owned());
-        let expires_at = deadline(ttl);
+        let expires_at = deadline(lease);
         self.run(move |paths| {
             update(paths, |entries| {
                 if entries.contains_key(&key) {
-                    return (false, false);
+                    return (false, None);
                 }
+                let fence = current_fence(entries, &key) + 1;
+                entries.insert(
+                    fence_key(&key),
+                    Entry {
+                        value: fence.to_string(),
+                        expires_at: deadline(FENCE_TTL),
+                    },
+                );
                 entries.insert(
                     key,
                     Entry {
@@ -282,7 +333,52 @@ impl StoreLock for FileStore {
                         expires_at,
                     },
                 );
-                (true, true)
+                (true, Some(fence))
+            })
+        })
+    }
+
+    fn renew<'a>(&'a self, key: &'a str, owner: &'a str, lease: Duration) -> StoreFuture<'a, bool> {
+        let (key, owner) = (key.to_owned(), owner.to_owned());
+        let expires_at = deadline(lease);
+        self.run(move |paths| {
+            update(paths, |entries| match entries.get_mut(&key) {
+                Some(entry) if entry.value == owner => {
+                    entry.expires_at = expires_at;
+                    (true, true)
+                }
+                _ => (false, false),
+            })
+        })
+    }
+
+    fn put_fenced<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        ttl: Duration,
+        newer_than: Option<i64>,
+        lock_key: &'a str,
+        fence: u64,
+    ) -> StoreFuture<'a, Fenced> {
+        let (key, value, lock_key) = (key.to_owned(), value.to_owned(), lock_key.to_owned());
+        let expires_at = deadline(ttl);
+        self.run(move |paths| {
+            update(paths, |entries| {
+                if current_fence(entries, &lock_key) > fence {
+                    return (false, Fenced::FencedOut);
+                }
+                let newer_kept = newer_than.is_some_and(|floor| {
+                    entries
+                        .get(&key)
+                        .and_then(|entry| entry_expires_at(&entry.value))
+                        .is_some_and(|kept| kept > floor)
+                });
+                if newer_kept {
+                    return (false, Fenced::KeptNewer);
+                }
+                entries.insert(key, Entry { value, expires_at });
+                (true, Fenced::Written)
             })
         })
     }
@@ -343,21 +439,34 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn locks_have_one_owner_and_writes_keep_the_newer_token() {
+    async fn leases_have_one_owner_fences_and_writes_keep_the_newer_token() {
         let path = temp_path("lock");
         let (a, b) = (FileStore::new(path.clone()), FileStore::new(path));
         let ttl = Duration::from_secs(60);
-        assert!(a.try_lock("L", "owner-a", ttl).await.unwrap());
-        assert!(!b.try_lock("L", "owner-b", ttl).await.unwrap());
+        assert_eq!(a.try_lock("L", "owner-a", ttl).await.unwrap(), Some(1));
+        assert_eq!(b.try_lock("L", "owner-b", ttl).await.unwrap(), None);
         b.unlock("L", "owner-b").await.unwrap(); // not b's: no effect
-        assert!(!b.try_lock("L", "owner-b", ttl).await.unwrap());
+        assert!(!b.renew("L", "owner-b", ttl).await.unwrap());
+        assert!(a.renew("L", "owner-a", ttl).await.unwrap());
+        assert_eq!(b.try_lock("L", "owner-b", ttl).await.unwrap(), None);
         a.unlock("L", "owner-a").await.unwrap();
-        assert!(b.try_lock("L", "owner-b", ttl).await.unwrap());
-        assert!(a.try_lock("E", "x", Duration::ZERO).await.unwrap());
-        assert!(
+        assert_eq!(b.try_lock("L", "owner-b", ttl).await.unwrap(), Some(2));
+        assert_eq!(a.try_lock("E", "x", Duration::ZERO).await.unwrap(), Some(1));
+        assert_eq!(
             b.try_lock("E", "y", ttl).await.unwrap(),
-            "an expired lock is free"
+            Some(2),
+            "an expired lease is free, with a newer fence"
         );
+        // The owner of fence 1 lost its lease to fence 2: its writes are refused.
+        assert_eq!(
+            a.put_fenced("v", "old", ttl, None, "E", 1).await.unwrap(),
+            Fenced::FencedOut
+        );
+        assert_eq!(
+            b.put_fenced("v", "new", ttl, None, "E", 2).await.unwrap(),
+            Fenced::Written
+        );
+        assert_eq!(a.get("v").await.unwrap().as_deref(), Some("new"));
 
         let entry = |at: i64| format!(r#"{{"access_token":"t{at}","expires_at":{at}}}"#);
         assert!(a.put_if_newer("k", &entry(200), 200, ttl).await.unwrap());
@@ -384,5 +493,38 @@ mod tests {
         for i in 0..20 {
             assert!(store.get(&format!("k{i}")).await.unwrap().is_some(), "k{i}");
         }
+    }
+}
+
+#[cfg(test)]
+mod lock_wait_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_file_locked_elsewhere_fails_the_operation_by_its_deadline_and_leaves_nothing() {
+        let dir = std::env::temp_dir().join(format!("zc-file-wait-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let path = dir.join("tokens.json");
+        let store = FileStore::with_wait(path.clone(), Duration::from_millis(100));
+        store
+            .put("warm", "x", Duration::from_secs(60))
+            .await
+            .unwrap();
+        // Another holder of the file lock (as another process would be).
+        let held = FileLock::take(&store.paths).unwrap();
+        let started = std::time::Instant::now();
+        let taken = store.try_lock("L", "me", Duration::from_secs(60)).await;
+        assert!(taken.is_err(), "{taken:?}");
+        assert!(started.elapsed() < Duration::from_secs(1));
+        drop(held);
+        // Nothing was taken behind the caller's back.
+        assert_eq!(store.get("L").await.unwrap(), None);
+        assert_eq!(
+            store
+                .try_lock("L", "me", Duration::from_secs(60))
+                .await
+                .unwrap(),
+            Some(1)
+        );
     }
 }

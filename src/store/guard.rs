@@ -19,7 +19,7 @@ use crate::support::events::{self, Event, Level};
 use crate::support::sync::lock;
 use crate::support::{backoff, random};
 
-use super::{StoreError, StoreFuture, StoreLock, TokenStore};
+use super::{Fenced, StoreError, StoreFuture, StoreLock, TokenStore};
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -232,32 +232,87 @@ impl GuardedStore {
             .await
     }
 
-    /// Takes the cross-process lock `key` for `owner` (`Ok(false)`: held by another).
+    /// Takes the fleet lease `key` for `owner`: its fence, or `None` when
+    /// another owner holds it.
     pub async fn try_lock(
         &self,
         key: &str,
         owner: &str,
-        ttl: Duration,
+        lease: Duration,
+    ) -> Result<Option<u64>, StoreFailure> {
+        match self.store.lock() {
+            Some(lock) => {
+                self.run(Kind::Write, "lock", || lock.try_lock(key, owner, lease))
+                    .await
+            }
+            None => Ok(Some(0)),
+        }
+    }
+
+    /// Extends `owner`'s lease on `key` (`Ok(false)`: lost). Tried even while
+    /// writes back off: a lease that is not renewed is lost.
+    pub async fn renew(
+        &self,
+        key: &str,
+        owner: &str,
+        lease: Duration,
     ) -> Result<bool, StoreFailure> {
         match self.store.lock() {
             Some(lock) => {
-                self.run(Kind::Write, "lock", || lock.try_lock(key, owner, ttl))
-                    .await
+                self.run_unless_backing_off(false, Kind::Write, "renew", || {
+                    lock.renew(key, owner, lease)
+                })
+                .await
             }
             None => Ok(true),
         }
     }
 
-    /// Releases the lock `key` if `owner` holds it.
+    /// Releases the lease `key` if `owner` holds it.
     pub async fn unlock(&self, key: &str, owner: &str) -> Result<(), StoreFailure> {
         match self.store.lock() {
             Some(lock) => {
-                self.run(Kind::Write, "unlock", || {
+                self.run_unless_backing_off(false, Kind::Write, "unlock", || {
                     StoreLock::unlock(lock, key, owner)
                 })
                 .await
             }
             None => Ok(()),
+        }
+    }
+
+    /// A write by the holder of fence `fence` on `lock_key` (see
+    /// [`StoreLock::put_fenced`]); stores without a lock write as usual.
+    pub async fn put_fenced(
+        &self,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+        newer_than: Option<i64>,
+        lock_key: &str,
+        fence: u64,
+    ) -> Result<Fenced, StoreFailure> {
+        match self.store.lock() {
+            Some(lock) => {
+                self.run(Kind::Write, "put", || {
+                    lock.put_fenced(key, value, ttl, newer_than, lock_key, fence)
+                })
+                .await
+            }
+            None => match newer_than {
+                Some(floor) => {
+                    self.put_if_newer(key, value, floor, ttl, false)
+                        .await
+                        .map(|written| {
+                            if written {
+                                Fenced::Written
+                            } else {
+                                Fenced::KeptNewer
+                            }
+                        })
+                }
+                None => self.put(key, value, ttl).await.map(|()| Fenced::Written),
+            },
         }
     }
 }

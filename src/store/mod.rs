@@ -86,13 +86,56 @@ pub fn entry_expires_at(value: &str) -> Option<i64> {
         .or_else(|| expires_at.as_f64().map(|f| f as i64))
 }
 
-/// A lock shared by every process using the store: taken with an owner token
-/// and a TTL (so a dead owner's lock expires), released only by its owner.
+/// What a fenced write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fenced {
+    /// The value was written.
+    Written,
+    /// The entry holds a token that expires later; it was kept.
+    KeptNewer,
+    /// A newer fence was taken on the lock since ours: our lease was lost,
+    /// and nothing was written.
+    FencedOut,
+}
+
+/// A lease shared by every process using the store: taken with an owner token
+/// for a short time (so a dead owner's lease soon expires), renewed by its
+/// owner while it works, released only by its owner. Each lease comes with a
+/// *fence*: a number greater than every fence taken before on the same lock,
+/// which the owner's writes carry so that a store rejects the writes of an
+/// owner whose lease was lost and taken by another.
 pub trait StoreLock: Send + Sync {
-    /// Takes `key` for `owner` unless someone holds it; `true` when taken.
-    fn try_lock<'a>(&'a self, key: &'a str, owner: &'a str, ttl: Duration)
-        -> StoreFuture<'a, bool>;
+    /// Takes `key` for `owner` for `lease` unless someone holds it: the fence,
+    /// or `None` when held.
+    fn try_lock<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        lease: Duration,
+    ) -> StoreFuture<'a, Option<u64>>;
+
+    /// Extends `owner`'s lease on `key` to `lease` from now; `false` when
+    /// `owner` no longer holds it.
+    fn renew<'a>(&'a self, key: &'a str, owner: &'a str, lease: Duration) -> StoreFuture<'a, bool>;
 
     /// Releases `key` if `owner` still holds it.
     fn unlock<'a>(&'a self, key: &'a str, owner: &'a str) -> StoreFuture<'a, ()>;
+
+    /// Stores `value` under `key` for `ttl` — unless a fence newer than
+    /// `fence` was taken on `lock_key`, or (with `newer_than`) the entry holds
+    /// a token expiring after `newer_than` — atomically.
+    fn put_fenced<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        ttl: Duration,
+        newer_than: Option<i64>,
+        lock_key: &'a str,
+        fence: u64,
+    ) -> StoreFuture<'a, Fenced>;
+}
+
+/// Where a lock's fence counter lives.
+pub fn fence_key(lock_key: &str) -> String {
+    format!("{lock_key}:fence")
 }

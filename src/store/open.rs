@@ -70,7 +70,12 @@ fn store_for(url: &str, options: &StoreOptions) -> Result<Arc<dyn TokenStore>> {
                         "A file store needs an absolute file path: file:///path/tokens.json".into(),
                     )
                 })?;
-            Ok(Arc::new(FileStore::new(path)))
+            // The file lock is awaited for at most three quarters of the timeout,
+            // so an operation gives up by itself before its caller does.
+            Ok(Arc::new(FileStore::with_wait(
+                path,
+                options.timeout * 3 / 4,
+            )))
         }
         scheme => Err(invalid(format!(
             "Unknown store scheme '{scheme}:'; use redis://, file:// or memory:"

@@ -1,8 +1,9 @@
 //! Redis: one multiplexed connection per store, shared by every connector, that
 //! reconnects by itself (`redis::aio::ConnectionManager`). Values are set with
-//! `SET key value PX ttl`; keys carry an optional prefix. The lock is
-//! `SET lock owner NX PX ttl`, released by a script that deletes it only while
-//! it still holds the owner's token.
+//! `SET key value PX ttl`; keys carry an optional prefix. The lease is
+//! `SET lock owner NX PX lease` plus `INCR <lock>:fence` in one script,
+//! renewed and released by scripts that act only while the lock still holds
+//! the owner's token; fenced writes compare the fence in the same script.
 
 use std::time::Duration;
 
@@ -10,11 +11,39 @@ use futures::FutureExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 
-use super::{StoreError, StoreFuture, StoreLock, TokenStore};
+use super::{fence_key, Fenced, StoreError, StoreFuture, StoreLock, TokenStore};
 
 /// Deletes KEYS[1] only if it holds ARGV[1].
 const UNLOCK_SCRIPT: &str =
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+/// Takes KEYS[1] for ARGV[1] with PX ARGV[2]; returns the new fence from
+/// KEYS[2], or 0 when the lock is held.
+const LOCK_SCRIPT: &str = "if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return redis.call('incr', KEYS[2]) else return 0 end";
+
+/// Extends KEYS[1] to PX ARGV[2] if it holds ARGV[1]; 1 when extended.
+const RENEW_SCRIPT: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+
+/// Sets KEYS[1] to ARGV[1] with PX ARGV[2] unless the fence in KEYS[2] is
+/// newer than ARGV[3] (-1) or, when ARGV[4] is not empty, KEYS[1] holds an
+/// entry whose `expires_at` is later than ARGV[4] (0); 1 when written.
+const PUT_FENCED_SCRIPT: &str = r#"
+local fence = tonumber(redis.call('get', KEYS[2]) or '0')
+if fence and fence > tonumber(ARGV[3]) then
+  return -1
+end
+if ARGV[4] ~= '' then
+  local current = redis.call('get', KEYS[1])
+  if current then
+    local ok, entry = pcall(cjson.decode, current)
+    if ok and type(entry) == 'table' and tonumber(entry.expires_at) and tonumber(entry.expires_at) > tonumber(ARGV[4]) then
+      return 0
+    end
+  end
+end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"#;
 
 /// Sets KEYS[1] to ARGV[1] with PX ARGV[3] unless it holds an entry whose
 /// `expires_at` is later than ARGV[2]; returns 1 when written.
@@ -173,18 +202,64 @@ impl StoreLock for RedisStore {
         &'a self,
         key: &'a str,
         owner: &'a str,
-        ttl: Duration,
-    ) -> StoreFuture<'a, bool> {
+        lease: Duration,
+    ) -> StoreFuture<'a, Option<u64>> {
         async move {
-            let command = redis::cmd("SET")
-                .arg(self.key(key))
+            let mut connection = self.connection().await?;
+            let fence: u64 = redis::Script::new(LOCK_SCRIPT)
+                .key(self.key(key))
+                .key(self.key(&fence_key(key)))
                 .arg(owner)
-                .arg("NX")
-                .arg("PX")
+                .arg(millis(lease))
+                .invoke_async(&mut connection)
+                .await
+                .map_err(|e| self.error("lock failed", e))?;
+            Ok((fence > 0).then_some(fence))
+        }
+        .boxed()
+    }
+
+    fn renew<'a>(&'a self, key: &'a str, owner: &'a str, lease: Duration) -> StoreFuture<'a, bool> {
+        async move {
+            let mut connection = self.connection().await?;
+            redis::Script::new(RENEW_SCRIPT)
+                .key(self.key(key))
+                .arg(owner)
+                .arg(millis(lease))
+                .invoke_async::<i64>(&mut connection)
+                .await
+                .map(|renewed| renewed == 1)
+                .map_err(|e| self.error("lease renewal failed", e))
+        }
+        .boxed()
+    }
+
+    fn put_fenced<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        ttl: Duration,
+        newer_than: Option<i64>,
+        lock_key: &'a str,
+        fence: u64,
+    ) -> StoreFuture<'a, Fenced> {
+        async move {
+            let mut connection = self.connection().await?;
+            let written: i64 = redis::Script::new(PUT_FENCED_SCRIPT)
+                .key(self.key(key))
+                .key(self.key(&fence_key(lock_key)))
+                .arg(value)
                 .arg(millis(ttl))
-                .to_owned();
-            let reply: Option<String> = self.query("SET NX failed", &command).await?;
-            Ok(reply.is_some())
+                .arg(fence)
+                .arg(newer_than.map(|n| n.to_string()).unwrap_or_default())
+                .invoke_async(&mut connection)
+                .await
+                .map_err(|e| self.error("SET (fenced) failed", e))?;
+            Ok(match written {
+                1 => Fenced::Written,
+                0 => Fenced::KeptNewer,
+                _ => Fenced::FencedOut,
+            })
         }
         .boxed()
     }

@@ -16,6 +16,7 @@ use crate::engine::entry::stored::{decode_async, encode_async, open_async, seal_
 use crate::engine::error::{known_code, ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::store::guard::{GuardedStore, StoreFailure};
+use crate::store::Fenced;
 use crate::support::events::{Event, Level};
 
 /// Rotated refresh tokens are kept this long in stores (they do not expire by
@@ -144,37 +145,58 @@ impl SharedSource {
         store: &GuardedStore,
         token: &Token,
     ) -> std::result::Result<WrittenEntry, StoreFailure> {
-        self.write(store, token, false).await
+        self.write(store, token, false, None).await
     }
 
-    async fn write(
+    /// Writes `token` (see [`SharedSource::save`]); an `explicit` write is
+    /// tried even while the store backs off; with a `fence` (the lease's lock
+    /// key and number) the store refuses it once a newer lease was taken.
+    pub(super) async fn write(
         &self,
         store: &GuardedStore,
         token: &Token,
         explicit: bool,
+        fence: Option<(&str, u64)>,
     ) -> std::result::Result<WrittenEntry, StoreFailure> {
         let entry = self.entry(token).await;
-        let result = store
-            .put_if_newer(
-                &entry.key,
-                &entry.value,
-                token.expires_at,
-                ttl(token),
-                explicit,
-            )
-            .await;
-        let result = match result {
-            Ok(false) if !self.holds_usable(store).await => {
-                // The newer-looking entry is one we cannot use: replace it.
-                store
-                    .put(&entry.key, &entry.value, ttl(token))
+        let ttl = ttl(token);
+        let (key, value) = (entry.key.as_str(), entry.value.as_str());
+        let put = |newer_than: Option<i64>| async move {
+            match fence {
+                Some((lock_key, number)) => store
+                    .put_fenced(key, value, ttl, newer_than, lock_key, number)
                     .await
-                    .map(|()| true)
+                    .map(|fenced| (fenced == Fenced::Written, fenced == Fenced::FencedOut)),
+                None => match newer_than {
+                    Some(floor) => store
+                        .put_if_newer(key, value, floor, ttl, explicit)
+                        .await
+                        .map(|written| (written, false)),
+                    None => store.put(key, value, ttl).await.map(|()| (true, false)),
+                },
             }
+        };
+        let result = match put(Some(token.expires_at)).await {
+            // The newer-looking entry is one we cannot use: replace it.
+            Ok((false, false)) if !self.holds_usable(store).await => put(None).await,
             other => other,
         };
+        let result = result.map(|(written, fenced_out)| {
+            if fenced_out {
+                self.fenced_out();
+            }
+            written
+        });
         self.count_write(&result);
         result.map(|_| entry)
+    }
+
+    fn fenced_out(&self) {
+        self.emit(Event::new(
+            "lease_lost",
+            Level::Warn,
+            "a newer fleet lease was taken during this refresh; its owner's token is kept and ours is not written",
+        ));
     }
 
     /// Whether the token entry holds a token this slot can open.
@@ -203,15 +225,18 @@ impl SharedSource {
     ) -> Result<WrittenEntry> {
         match store {
             None => Ok(self.entry(token).await),
-            Some(store) => self.write(store, token, true).await.map_err(|failure| {
-                ConnectorError::StoreUnavailable(match failure.error() {
-                    Some(error) => error.0.clone(),
-                    None => format!(
-                        "{} failed moments ago and is being given time to recover",
-                        store.name()
-                    ),
-                })
-            }),
+            Some(store) => self
+                .write(store, token, true, None)
+                .await
+                .map_err(|failure| {
+                    ConnectorError::StoreUnavailable(match failure.error() {
+                        Some(error) => error.0.clone(),
+                        None => format!(
+                            "{} failed moments ago and is being given time to recover",
+                            store.name()
+                        ),
+                    })
+                }),
         }
     }
 
@@ -239,14 +264,21 @@ impl SharedSource {
 
     /// Writes the refresh token the provider rotated to (sealed with the
     /// secret key, when there is one) for every process.
-    pub(super) async fn write_rotation(&self, store: &GuardedStore, refresh_token: &str) {
+    pub(super) async fn write_rotation(
+        &self,
+        store: &GuardedStore,
+        refresh_token: &str,
+        fence: Option<(&str, u64)>,
+    ) {
         let sealed = match self.secret() {
             Some(secret) => seal_async(secret, refresh_token).await,
             None => refresh_token.to_owned(),
         };
         let value = json!({"refresh_token": sealed, "rotated_at": self.clock.now_ms()}).to_string();
-        let written = store.put(&self.keys.rotation, &value, ROTATION_TTL).await;
-        self.count_write(&written.map(|()| true));
+        let written = self
+            .put_maybe_fenced(store, &self.keys.rotation, &value, ROTATION_TTL, fence)
+            .await;
+        self.count_write(&written);
     }
 
     /// The failure another process (or this one) recorded, while it is due.
@@ -276,7 +308,12 @@ impl SharedSource {
     }
 
     /// Records `failure` for the fleet until its next attempt is due.
-    pub(super) async fn write_failure(&self, store: &GuardedStore, failure: &SharedFailure) {
+    pub(super) async fn write_failure(
+        &self,
+        store: &GuardedStore,
+        failure: &SharedFailure,
+        fence: Option<(&str, u64)>,
+    ) {
         let value = json!({
             "code": failure.error.code(),
             "message": failure.error.to_string(),
@@ -286,10 +323,39 @@ impl SharedSource {
         })
         .to_string();
         let wait = (failure.retry_at_ms - self.clock.now_ms()).max(1_000) as u64;
-        let written = store
-            .put(&self.keys.error, &value, Duration::from_millis(wait))
+        let written = self
+            .put_maybe_fenced(
+                store,
+                &self.keys.error,
+                &value,
+                Duration::from_millis(wait),
+                fence,
+            )
             .await;
-        self.count_write(&written.map(|()| true));
+        self.count_write(&written);
+    }
+
+    /// A plain write, fenced when the writer holds a lease; `Ok(true)` when written.
+    async fn put_maybe_fenced(
+        &self,
+        store: &GuardedStore,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+        fence: Option<(&str, u64)>,
+    ) -> std::result::Result<bool, StoreFailure> {
+        match fence {
+            Some((lock_key, number)) => {
+                let fenced = store
+                    .put_fenced(key, value, ttl, None, lock_key, number)
+                    .await?;
+                if fenced == Fenced::FencedOut {
+                    self.fenced_out();
+                }
+                Ok(fenced == Fenced::Written)
+            }
+            None => store.put(key, value, ttl).await.map(|()| true),
+        }
     }
 
     /// Forgets every entry of this configuration (after a revocation).

@@ -20,6 +20,7 @@ pub mod counters;
 pub mod entries;
 pub mod events;
 pub mod exchange;
+pub mod lease;
 pub mod registry;
 pub mod revoke;
 pub mod schedule;

@@ -29,11 +29,11 @@ use super::backoff::retry_at;
 use super::counters::{bump, Counters};
 use super::entries::SharedFailure;
 use super::events::{SlotEvent, SlotListener};
+use super::lease::{wait_bound, Lease};
 use super::source::TokenSource;
 use crate::engine::config::ConnectorConfig;
 use crate::engine::entry::keys::Keys;
-use crate::engine::error::Result;
-use crate::engine::oauth::OAuthClient;
+use crate::engine::error::{ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::store::guard::GuardedStore;
 use crate::support::clock::Clock;
@@ -156,7 +156,7 @@ impl SharedSource {
     ) -> BoxFuture<'static, Result<Obtained>> {
         async move {
             let Some(store) = store else {
-                return self.refresh(None, want).await;
+                return self.refresh(None, want, None).await;
             };
             if let Some(token) = self.adopt(&store, want.floor).await? {
                 return Ok(Obtained::ready(token));
@@ -165,7 +165,7 @@ impl SharedSource {
             if store.can_lock() {
                 self.refresh_under_lock(store, want).await
             } else {
-                self.refresh(Some(store), want).await
+                self.refresh(Some(store), want, None).await
             }
         }
         .boxed()
@@ -201,27 +201,25 @@ impl SharedSource {
         want: Want,
     ) -> Result<Obtained> {
         let floor = want.floor;
-        let owner = format!("{}:{}", std::process::id(), random::hex_id());
-        let lock_ttl = OAuthClient::shared().timeout() + store.timeout() * 2;
-        let give_up = Instant::now() + lock_ttl * 2;
+        let give_up = Instant::now() + wait_bound(self.source.timeout());
         let mut waited = false;
         let mut poll = FIRST_POLL;
         loop {
-            let taken = store.try_lock(&self.keys.lock, &owner, lock_ttl).await;
+            let taken = Lease::take(&store, &self.keys.lock).await;
             self.count_failure(&taken);
             match taken {
-                Ok(true) => {
+                Ok(Some(lease)) => {
                     if waited {
                         bump(&self.counters.lock_takeovers);
                         self.emit(Event::new(
                             "lock_takeover",
                             Level::Info,
-                            "took the fleet lock over",
+                            "took the fleet lease over",
                         ));
                     }
-                    return self.refresh_holding(store, want, owner).await;
+                    return self.refresh_holding(store, want, lease).await;
                 }
-                Ok(false) if Instant::now() < give_up => {
+                Ok(None) if Instant::now() < give_up => {
                     if !waited {
                         waited = true;
                         bump(&self.counters.lock_waits);
@@ -236,30 +234,39 @@ impl SharedSource {
                     if let Some(token) = self.adopt(&store, floor).await? {
                         return Ok(Obtained::ready(token));
                     }
+                    // The owner failed: its failure is ours, at once.
                     self.check_failure(&store).await?;
                 }
-                // Waited two lock lifetimes, or the store stopped answering:
-                // refresh on our own rather than fail the callers.
-                _ => return self.refresh(Some(store), want).await,
+                // The lease stayed taken past its bound, or the store does not
+                // answer. A refresh token that rotates must not be used without
+                // the lease (another process may be using it right now); any
+                // other is refreshed directly rather than failing the callers.
+                other => {
+                    if self.source.has_rotated() {
+                        let why = match other {
+                            Ok(_) => "another process held it past one lease and one HTTP timeout"
+                                .to_owned(),
+                            Err(failure) => failure
+                                .error()
+                                .map_or("the store is backing off".to_owned(), |e| e.to_string()),
+                        };
+                        return Err(ConnectorError::LockUnavailable(why));
+                    }
+                    return self.refresh(Some(store), want, None).await;
+                }
             }
         }
     }
 
-    /// Refreshes while holding the lock; the unlock runs after the writes.
+    /// Refreshes while holding the lease; it is released after the writes.
     async fn refresh_holding(
         self: Arc<Self>,
         store: Arc<GuardedStore>,
         want: Want,
-        owner: String,
+        lease: Lease,
     ) -> Result<Obtained> {
         let floor = want.floor;
-        let unlock = {
-            let (this, store) = (self.clone(), store.clone());
-            async move {
-                let released = store.unlock(&this.keys.lock, &owner).await;
-                this.count_failure(&released);
-            }
-        };
+        let lease = Arc::new(lease);
         let adopted = match self.adopt(&store, floor).await {
             Ok(Some(token)) => Ok(Some(token)),
             Ok(None) => self.check_failure(&store).await.map(|()| None),
@@ -267,8 +274,22 @@ impl SharedSource {
         };
         let result = match adopted {
             Ok(Some(token)) => Ok(Obtained::ready(token)),
-            Ok(None) => self.clone().refresh(Some(store), want).await,
+            Ok(None) => {
+                self.clone()
+                    .refresh(Some(store), want, Some(lease.clone()))
+                    .await
+            }
             Err(error) => Err(error),
+        };
+        let release = {
+            let this = self.clone();
+            async move {
+                // The writes hold the other clone until they finish.
+                if let Ok(lease) = Arc::try_unwrap(lease) {
+                    let released = lease.release().await;
+                    this.count_failure(&released);
+                }
+            }
         };
         match result {
             Ok(mut obtained) => {
@@ -278,14 +299,14 @@ impl SharedSource {
                         if let Some(writes) = writes {
                             writes.await;
                         }
-                        unlock.await;
+                        release.await;
                     }
                     .boxed(),
                 );
                 Ok(obtained)
             }
             Err(error) => {
-                unlock.await;
+                release.await;
                 Err(error)
             }
         }
@@ -294,7 +315,12 @@ impl SharedSource {
     /// A token from the provider. A failure is backed off (and recorded in
     /// `store` for the fleet) before it is returned; a success returns the
     /// token with the store writes still to run.
-    async fn refresh(self: Arc<Self>, store: StoreRef, want: Want) -> Result<Obtained> {
+    async fn refresh(
+        self: Arc<Self>,
+        store: StoreRef,
+        want: Want,
+        lease: Option<Arc<Lease>>,
+    ) -> Result<Obtained> {
         if let Some(store) = &store {
             self.read_rotation(store).await;
         }
@@ -311,10 +337,15 @@ impl SharedSource {
                 let finish = store.map(|store| {
                     let (this, token) = (self.clone(), token.clone());
                     async move {
-                        if let Some(rotated) = &token.refresh_token {
-                            this.write_rotation(&store, rotated).await;
+                        let fence = lease.as_deref().map(Lease::fence);
+                        if lease.as_deref().is_some_and(Lease::is_lost) {
+                            this.lease_lost();
+                            return;
                         }
-                        let _ = this.save(&store, &token).await;
+                        if let Some(rotated) = &token.refresh_token {
+                            this.write_rotation(&store, rotated, fence).await;
+                        }
+                        let _ = this.write(&store, &token, false, fence).await;
                     }
                     .boxed()
                 });
@@ -344,11 +375,25 @@ impl SharedSource {
                         retry_at_ms,
                         attempt,
                     };
-                    self.write_failure(store, &failure).await;
+                    if lease.as_deref().is_some_and(Lease::is_lost) {
+                        self.lease_lost();
+                    } else {
+                        let fence = lease.as_deref().map(Lease::fence);
+                        self.write_failure(store, &failure, fence).await;
+                    }
                 }
                 Err(error.backed_off(retry_at_ms))
             }
         }
+    }
+
+    /// Reports that the lease was lost before the writes (nothing is written).
+    fn lease_lost(&self) {
+        self.emit(Event::new(
+            "lease_lost",
+            Level::Warn,
+            "the fleet lease could not be renewed; the new token is used here but not written to the store",
+        ));
     }
 
     /// Reports a diagnostic to the listener and the process-wide sink.

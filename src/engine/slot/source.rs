@@ -23,6 +23,11 @@ pub trait TokenEndpoint: Send + Sync {
         config: &'a ConnectorConfig,
         refresh_token: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Token>>;
+
+    /// The longest one request may take.
+    fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(30)
+    }
 }
 
 impl TokenEndpoint for OAuthClient {
@@ -32,6 +37,10 @@ impl TokenEndpoint for OAuthClient {
         refresh_token: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Token>> {
         OAuthClient::refresh(self, config, refresh_token).boxed()
+    }
+
+    fn timeout(&self) -> std::time::Duration {
+        OAuthClient::timeout(self)
     }
 }
 
@@ -51,6 +60,8 @@ pub trait TokenSource: Send + Sync {
     fn adopt_refresh_token(&self, refresh_token: String);
     /// Whether this provider has ever rotated the refresh token here.
     fn has_rotated(&self) -> bool;
+    /// The longest one refresh may take.
+    fn timeout(&self) -> std::time::Duration;
 }
 
 /// The token source over a provider's endpoint.
@@ -123,6 +134,10 @@ impl TokenSource for ProviderSource {
 
     fn has_rotated(&self) -> bool {
         lock(&self.rotated).is_some()
+    }
+
+    fn timeout(&self) -> std::time::Duration {
+        lock(&self.endpoint).timeout()
     }
 }
 

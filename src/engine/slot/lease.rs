@@ -1,0 +1,94 @@
+//! The fleet lease: one process of a fleet refreshes a configuration's token
+//! at a time. A lease is taken for [`LEASE`] and renewed every third of it
+//! while its owner works, so a live owner keeps it however long the provider
+//! takes, and a dead one (`kill -9`) loses it within one lease. Each lease
+//! carries a fence (see `store::StoreLock`): the owner's writes carry it, and a
+//! store refuses them once a newer lease was taken — an owner that stalled past
+//! its lease can never overwrite its successor. An owner whose renewal fails
+//! writes nothing.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::store::guard::{GuardedStore, StoreFailure};
+use crate::support::random;
+
+/// How long a lease lasts without renewal: a dead owner's lease is taken
+/// over at most this long after it died.
+pub const LEASE: Duration = Duration::from_secs(4);
+
+/// A lease this process holds.
+pub struct Lease {
+    store: Arc<GuardedStore>,
+    key: String,
+    owner: String,
+    fence: u64,
+    lost: Arc<AtomicBool>,
+    renewer: tokio::task::JoinHandle<()>,
+}
+
+impl Lease {
+    /// Takes the lease `key` unless another owner holds it (`Ok(None)`), and
+    /// starts renewing it.
+    pub async fn take(store: &Arc<GuardedStore>, key: &str) -> Result<Option<Lease>, StoreFailure> {
+        let owner = format!("{}:{}", std::process::id(), random::hex_id());
+        let Some(fence) = store.try_lock(key, &owner, LEASE).await? else {
+            return Ok(None);
+        };
+        let lost = Arc::new(AtomicBool::new(false));
+        let renewer = {
+            let (store, key, owner, lost) =
+                (store.clone(), key.to_owned(), owner.clone(), lost.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(LEASE / 3).await;
+                    if !matches!(store.renew(&key, &owner, LEASE).await, Ok(true)) {
+                        lost.store(true, Ordering::Release);
+                        return;
+                    }
+                }
+            })
+        };
+        Ok(Some(Lease {
+            store: store.clone(),
+            key: key.to_owned(),
+            owner,
+            fence,
+            lost,
+            renewer,
+        }))
+    }
+
+    /// The lock key and fence the owner's writes carry.
+    pub fn fence(&self) -> (&str, u64) {
+        (&self.key, self.fence)
+    }
+
+    /// Whether a renewal failed: the lease may be someone else's now, and
+    /// nothing more may be written under it.
+    pub fn is_lost(&self) -> bool {
+        self.lost.load(Ordering::Acquire)
+    }
+
+    /// Stops renewing and releases the lease (only if still ours).
+    pub async fn release(self) -> Result<(), StoreFailure> {
+        self.renewer.abort();
+        self.store.unlock(&self.key, &self.owner).await
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        // A lease dropped without release (a cancelled task) stops renewing
+        // and expires by itself.
+        self.renewer.abort();
+    }
+}
+
+/// The longest a waiter waits for another process's lease before it gives
+/// up: one lease (a dead owner's expires) plus one HTTP timeout (a live
+/// owner's request ends).
+pub fn wait_bound(http_timeout: Duration) -> Duration {
+    LEASE + http_timeout
+}
