@@ -398,3 +398,200 @@ async fn the_file_store_lock_lets_one_process_of_eight_refresh() {
     let waits: u64 = slots.iter().map(|s| s.stats().lock_waits).sum();
     assert!(waits >= 1, "the others waited for the lock");
 }
+
+fn file_store(
+    name: &str,
+) -> (
+    Arc<GuardedStore>,
+    Arc<zcatalyst_connector_rs::store::file::FileStore>,
+) {
+    let dir = std::env::temp_dir().join(format!("zc-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = Arc::new(zcatalyst_connector_rs::store::file::FileStore::new(
+        dir.join("tokens.json"),
+    ));
+    (
+        Arc::new(GuardedStore::new(file.clone(), Duration::from_secs(2))),
+        file,
+    )
+}
+
+// Real time: the file store's leases expire by the wall clock.
+#[tokio::test]
+async fn a_dead_owners_lease_is_taken_over_within_one_lease() {
+    use zcatalyst_connector_rs::engine::slot::lease::LEASE;
+    use zcatalyst_connector_rs::store::StoreLock;
+    let clock = Arc::new(TokioClock::starting_at(EPOCH));
+    let endpoint = FakeEndpoint::new(clock.clone(), Answer::Token { expires_in: 3600 });
+    let (store, file) = file_store("dead-owner");
+    let slot = slot("dead-owner", &endpoint, &clock);
+    // A process took the lease and was killed: it never renews nor releases.
+    let lock_key = slot.shared().keys().lock.clone();
+    assert_eq!(
+        file.try_lock(&lock_key, "dead", LEASE).await.unwrap(),
+        Some(1)
+    );
+    let started = tokio::time::Instant::now();
+    assert_eq!(
+        slot.get(Some(store.clone())).await.unwrap().access_token,
+        "at-1"
+    );
+    let waited = started.elapsed();
+    assert!(
+        waited <= LEASE + Duration::from_millis(500),
+        "took over after {waited:?}"
+    );
+    assert!(
+        waited >= LEASE - Duration::from_millis(100),
+        "not before the lease ended: {waited:?}"
+    );
+    let stats = slot.stats();
+    assert_eq!((stats.lock_waits, stats.lock_takeovers), (1, 1));
+    assert_eq!(endpoint.requests(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_owner_that_loses_its_lease_writes_nothing() {
+    use zcatalyst_connector_rs::store::{StoreLock, TokenStore};
+    let clock = Arc::new(TokioClock::starting_at(EPOCH));
+    let endpoint = FakeEndpoint::new(clock.clone(), Answer::Rotate);
+    let (store, file) = file_store("lost-lease");
+    let slot = slot("lost-lease", &endpoint, &clock);
+    let keys = slot.shared().keys().clone();
+    // While the owner's request is in flight its lease is taken from it
+    // (as when its store stalled past the lease and another process took over).
+    let owner = {
+        let (slot, store) = (slot.clone(), store.clone());
+        tokio::spawn(async move { slot.get(Some(store)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    file.delete(&keys.lock).await.unwrap();
+    assert_eq!(
+        file.try_lock(&keys.lock, "successor", Duration::from_secs(60))
+            .await
+            .unwrap(),
+        Some(2)
+    );
+    file.put_fenced(
+        &keys.rotation,
+        r#"{"refresh_token":"rt-successor"}"#,
+        Duration::from_secs(60),
+        None,
+        &keys.lock,
+        2,
+    )
+    .await
+    .unwrap();
+    // The owner still gets its token for its own callers…
+    let token = owner.await.unwrap().unwrap();
+    assert_eq!(token.access_token, "at-1");
+    slot.flush().await;
+    // …but neither its token nor its rotated refresh token reached the store.
+    assert_eq!(file.get(&keys.entry).await.unwrap(), None);
+    assert_eq!(
+        file.get(&keys.rotation).await.unwrap().as_deref(),
+        Some(r#"{"refresh_token":"rt-successor"}"#)
+    );
+    assert_eq!(
+        file.get(&keys.lock).await.unwrap().as_deref(),
+        Some("successor"),
+        "not released either"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rotating_refresh_token_is_not_used_without_the_lease() {
+    let clock = Arc::new(TokioClock::starting_at(EPOCH));
+    let endpoint = FakeEndpoint::new(clock.clone(), Answer::Rotate);
+    let (store, _) = file_store("fail-closed");
+    let slot = slot("fail-closed", &endpoint, &clock);
+    slot.get(Some(store.clone())).await.unwrap();
+    slot.flush().await;
+    assert_eq!(endpoint.requests(), 1);
+    // The store goes away (its directory is replaced by a file: every
+    // operation fails), and a refresh is due.
+    let dir = std::env::temp_dir().join(format!("zc-fail-closed-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::write(&dir, "not a directory").unwrap();
+    let error = slot.refresh(Some(store.clone())).await.unwrap_err();
+    assert_eq!(error.code(), "app/LOCK_UNAVAILABLE");
+    assert_eq!(endpoint.requests(), 1, "no refresh without the lease");
+    assert_eq!(
+        slot.get(Some(store)).await.unwrap().access_token,
+        "at-1",
+        "the valid token is still served"
+    );
+    let _ = std::fs::remove_file(&dir);
+}
+
+/// Two configurations of one connector name whose JS-package keys collide.
+fn colliding_configs() -> (ConnectorConfig, ConnectorConfig) {
+    use std::collections::HashMap;
+    use zcatalyst_connector_rs::engine::entry::keys::cache_key;
+    let mut seen: HashMap<String, ConnectorConfig> = HashMap::new();
+    for i in 0.. {
+        let entry = json!({"client_id": "c", "client_secret": "s", "auth_url": "https://a/t",
+                           "refresh_url": "https://a/t", "refresh_token": format!("rt-tenant-{i}")});
+        let config = ConnectorConfig::from_entry("crm", &entry).unwrap();
+        if let Some(other) = seen.insert(cache_key(&config), config.clone()) {
+            return (other, config);
+        }
+    }
+    unreachable!()
+}
+
+#[tokio::test(start_paused = true)]
+async fn configurations_whose_keys_collide_never_share_a_token() {
+    let (a, b) = colliding_configs();
+    let clock = Arc::new(TokioClock::starting_at(EPOCH));
+    let endpoint = FakeEndpoint::new(clock.clone(), Answer::Token { expires_in: 3600 });
+    let store = shared_store();
+    let make = |config: &ConnectorConfig| {
+        Arc::new(Slot::with_parts(
+            config.clone(),
+            endpoint.clone(),
+            clock.clone(),
+        ))
+    };
+    let (first_a, first_b) = (make(&a), make(&b));
+    assert_eq!(
+        first_a.cache_key(),
+        first_b.cache_key(),
+        "the JS keys collide"
+    );
+    let token_a = first_a.get(Some(store.clone())).await.unwrap();
+    first_a.flush().await;
+    let token_b = first_b.get(Some(store.clone())).await.unwrap();
+    first_b.flush().await;
+    assert_ne!(
+        token_a.access_token, token_b.access_token,
+        "b did not adopt a's token"
+    );
+    assert_eq!(endpoint.requests(), 2);
+    // Other processes of each configuration find their own token, and neither
+    // entry was overwritten by the other ("ping-pong").
+    let (second_a, second_b) = (make(&a), make(&b));
+    assert_eq!(
+        second_b
+            .get(Some(store.clone()))
+            .await
+            .unwrap()
+            .access_token,
+        token_b.access_token
+    );
+    assert_eq!(
+        second_a
+            .get(Some(store.clone()))
+            .await
+            .unwrap()
+            .access_token,
+        token_a.access_token
+    );
+    assert_eq!(endpoint.requests(), 2);
+    assert_ne!(
+        first_b.shared().keys().entry,
+        first_a.shared().keys().entry,
+        "b moved to a key of its own"
+    );
+}

@@ -39,7 +39,7 @@ pub struct ProviderOptions {
     pub api_domain: Option<String>,
 }
 
-/// Zoho's accounts server per data centre (DESIGN §2b).
+/// Zoho's accounts server per data centre.
 pub fn zoho_accounts(data_centre: &str) -> Option<&'static str> {
     Some(match data_centre.to_ascii_lowercase().as_str() {
         "us" | "com" => "https://accounts.zoho.com",

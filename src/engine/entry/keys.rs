@@ -46,6 +46,53 @@ pub fn legacy_cache_key(name: &str) -> String {
     format!("ZC_CONN_{name}")
 }
 
+/// A strong fingerprint of the whole configuration: HMAC-SHA256, keyed with
+/// the client secret (so a reader of the store learns nothing about the
+/// configuration from it), over every setting that decides which token the
+/// provider hands out; 128 bits as 32 hex digits. Written into every entry
+/// this package stores (`zc_fp`) so that two configurations whose JS-package
+/// keys collide (5 hex digits: a collision is likely from about a thousand
+/// configurations under one name) never adopt each other's tokens.
+pub fn strong_fingerprint(config: &ConnectorConfig) -> String {
+    let provider = &config.provider;
+    let message = serde_json::json!([
+        config.name,
+        config.client_id,
+        config.auth_url,
+        config.refresh_url,
+        config.refresh_token,
+        config.redirect_url,
+        provider.scope,
+        provider.token_params,
+        format!("{:?}", provider.client_auth),
+    ])
+    .to_string();
+    let mac = hmac_sha256(config.client_secret.as_bytes(), message.as_bytes());
+    crate::support::hex::encode(&mac[..16])
+}
+
+/// HMAC-SHA256 (RFC 2104).
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    const BLOCK: usize = 64;
+    let mut block = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.map(|b| b ^ byte);
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
 /// The keys of one configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keys {
@@ -64,9 +111,21 @@ pub struct Keys {
 impl Keys {
     /// The keys of `config`.
     pub fn of(config: &ConnectorConfig) -> Self {
-        let entry = cache_key(config);
+        Keys::under(cache_key(config), &config.name)
+    }
+
+    /// The keys `config` moves to when another configuration holds its
+    /// JS-package key: `<key>#<first 8 digits of the strong fingerprint>`.
+    pub fn alternate(config: &ConnectorConfig, strong: &str) -> Self {
+        Keys::under(
+            format!("{}#{}", cache_key(config), &strong[..8]),
+            &config.name,
+        )
+    }
+
+    fn under(entry: String, name: &str) -> Self {
         Keys {
-            legacy: legacy_cache_key(&config.name),
+            legacy: legacy_cache_key(name),
             lock: format!("{entry}:lock"),
             rotation: format!("{entry}:refresh_token"),
             error: format!("{entry}:error"),
@@ -78,6 +137,27 @@ impl Keys {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strong_fingerprints_tell_configurations_apart_and_hmac_matches_rfc_4231() {
+        // RFC 4231 test case 2.
+        assert_eq!(
+            crate::support::hex::encode(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        let entry = |rt: &str| {
+            serde_json::json!({"client_id": "c", "client_secret": "s", "auth_url": "https://a/t",
+                               "refresh_url": "https://a/t", "refresh_token": rt})
+        };
+        let a = ConnectorConfig::from_entry("crm", &entry("one")).unwrap();
+        let b = ConnectorConfig::from_entry("crm", &entry("two")).unwrap();
+        assert_eq!(strong_fingerprint(&a), strong_fingerprint(&a.clone()));
+        assert_ne!(strong_fingerprint(&a), strong_fingerprint(&b));
+        assert_eq!(strong_fingerprint(&a).len(), 32);
+        assert!(Keys::alternate(&a, &strong_fingerprint(&a))
+            .entry
+            .starts_with(&cache_key(&a)));
+    }
 
     /// Reference values printed by the JS package's own hash function in Node.
     #[test]

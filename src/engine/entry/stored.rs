@@ -78,6 +78,26 @@ pub fn decode(value: &str, secret: Option<&str>, now_ms: i64) -> Result<Option<T
     }))
 }
 
+/// `value` (a JSON object's text) with `"zc_fp":"<fingerprint>"` added as its
+/// last field: the strong fingerprint of the configuration that wrote it. The
+/// JS package ignores the field.
+pub fn with_owner(value: &str, fingerprint: &str) -> String {
+    match value.strip_suffix('}') {
+        Some(body) if body.trim_end().ends_with('{') => {
+            format!("{body}\"zc_fp\":\"{fingerprint}\"}}")
+        }
+        Some(body) => format!("{body},\"zc_fp\":\"{fingerprint}\"}}"),
+        None => value.to_owned(),
+    }
+}
+
+/// The strong fingerprint an entry was written with (`None`: written by the
+/// JS package, or not an entry).
+pub fn owner_of(value: &str) -> Option<String> {
+    let entry: Value = serde_json::from_str(value).ok()?;
+    entry.get("zc_fp")?.as_str().map(str::to_owned)
+}
+
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     tokio::task::spawn_blocking(work).await.ok()
 }
@@ -131,6 +151,19 @@ pub async fn decode_async(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_carry_their_owner_after_the_js_fields() {
+        let value = r#"{"access_token":"a","expiry_in_seconds":1,"expires_at":2}"#;
+        let owned = with_owner(value, "f00d");
+        assert_eq!(
+            owned,
+            r#"{"access_token":"a","expiry_in_seconds":1,"expires_at":2,"zc_fp":"f00d"}"#
+        );
+        assert_eq!(owner_of(&owned).as_deref(), Some("f00d"));
+        assert_eq!(owner_of(value), None);
+        assert_eq!(with_owner("{}", "f"), r#"{"zc_fp":"f"}"#);
+    }
 
     fn token() -> Token {
         Token {

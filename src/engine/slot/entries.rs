@@ -12,7 +12,9 @@ use serde_json::{json, Value};
 use super::counters::bump;
 use super::shared::SharedSource;
 use crate::engine::entry::crypto;
-use crate::engine::entry::stored::{decode_async, encode_async, open_async, seal_async, ttl};
+use crate::engine::entry::stored::{
+    decode_async, encode_async, open_async, owner_of, seal_async, ttl, with_owner,
+};
 use crate::engine::error::{known_code, ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::store::guard::{GuardedStore, StoreFailure};
@@ -32,6 +34,15 @@ pub struct WrittenEntry {
     pub value: String,
     /// The TTL in hours.
     pub ttl_hours: i64,
+}
+
+/// What a key held, for a slot.
+#[derive(Debug, PartialEq)]
+enum Read {
+    Token(Token),
+    Absent,
+    Foreign,
+    Failed,
 }
 
 /// A failure recorded in the store for the fleet.
@@ -92,48 +103,54 @@ impl SharedSource {
         result
     }
 
-    /// The token under `key` if it expires after `floor`: `Ok(None)` when the
-    /// store answered without such a token, `Err(())` when it did not answer.
-    async fn read(
-        &self,
-        store: &GuardedStore,
-        key: &str,
-        floor: i64,
-    ) -> Result<std::result::Result<Option<Token>, ()>> {
-        match self.counted_get(store, key).await {
-            Ok(Some(value)) => {
-                let decoded = decode_async(value, self.secret(), self.clock.now_ms()).await?;
-                Ok(Ok(decoded.filter(|token| token.expires_at > floor)))
-            }
-            Ok(None) => Ok(Ok(None)),
-            Err(_) => Ok(Err(())),
+    /// What `key` holds: a token of ours expiring after `floor`, none
+    /// (absent, expired, garbage, sealed under another key), another
+    /// configuration's entry, or no answer.
+    async fn read(&self, store: &GuardedStore, key: &str, floor: i64) -> Result<Read> {
+        let value = match self.counted_get(store, key).await {
+            Ok(Some(value)) => value,
+            Ok(None) => return Ok(Read::Absent),
+            Err(_) => return Ok(Read::Failed),
+        };
+        if owner_of(&value).is_some_and(|owner| owner != self.strong) {
+            return Ok(Read::Foreign);
         }
+        let decoded = decode_async(value, self.secret(), self.clock.now_ms()).await?;
+        Ok(match decoded.filter(|token| token.expires_at > floor) {
+            Some(token) => Read::Token(token),
+            None => Read::Absent,
+        })
     }
 
     /// A usable token from `store` that expires after `floor`, from the
     /// current key or (once per slot, after the store answered that the current
-    /// key holds none) the legacy key, which is then written forward.
+    /// key holds none) the legacy key, which is then written forward. An entry
+    /// of another configuration under the JS package's key moves this one to
+    /// its own keys.
     pub(super) async fn load(&self, store: &GuardedStore, floor: i64) -> Result<Option<Token>> {
-        match self.read(store, &self.keys.entry, floor).await? {
-            Ok(Some(token)) => {
+        let mut read = self.read(store, &self.keys().entry, floor).await?;
+        if read == Read::Foreign {
+            self.collide();
+            read = self.read(store, &self.keys().entry, floor).await?;
+        }
+        match read {
+            Read::Token(token) => {
                 bump(&self.counters.store_hits);
                 return Ok(Some(token));
             }
-            Err(()) => return Ok(None),
-            Ok(None) => {}
+            Read::Failed | Read::Foreign => return Ok(None),
+            Read::Absent => {}
         }
         if self.legacy_read.swap(true, Ordering::AcqRel) {
             return Ok(None);
         }
-        let legacy = self
-            .read(store, &self.keys.legacy, floor)
-            .await?
-            .unwrap_or(None);
-        if let Some(token) = &legacy {
-            bump(&self.counters.store_hits);
-            let _ = self.save(store, token).await;
-        }
-        Ok(legacy)
+        let legacy = match self.read(store, &self.keys().legacy, floor).await? {
+            Read::Token(token) => token,
+            _ => return Ok(None),
+        };
+        bump(&self.counters.store_hits);
+        let _ = self.save(store, &legacy).await;
+        Ok(Some(legacy))
     }
 
     /// Writes `token` under the slot's key unless the store holds a newer
@@ -177,8 +194,17 @@ impl SharedSource {
             }
         };
         let result = match put(Some(token.expires_at)).await {
-            // The newer-looking entry is one we cannot use: replace it.
-            Ok((false, false)) if !self.holds_usable(store).await => put(None).await,
+            // The newer-looking entry is not ours to keep.
+            Ok((false, false)) => match self.read(store, &entry.key, i64::MIN).await {
+                // Garbage, or sealed under another key: replace it.
+                Ok(Read::Absent) => put(None).await,
+                // Another configuration's: leave it, and move to our own key.
+                Ok(Read::Foreign) if !self.is_collided() => {
+                    self.collide();
+                    return Box::pin(self.write(store, token, explicit, None)).await;
+                }
+                _ => Ok((false, false)),
+            },
             other => other,
         };
         let result = result.map(|(written, fenced_out)| {
@@ -199,18 +225,10 @@ impl SharedSource {
         ));
     }
 
-    /// Whether the token entry holds a token this slot can open.
-    async fn holds_usable(&self, store: &GuardedStore) -> bool {
-        matches!(
-            self.read(store, &self.keys.entry, i64::MIN).await,
-            Ok(Ok(Some(_)))
-        )
-    }
-
     async fn entry(&self, token: &Token) -> WrittenEntry {
         WrittenEntry {
-            key: self.keys.entry.clone(),
-            value: encode_async(token, self.secret()).await,
+            key: self.keys().entry.clone(),
+            value: with_owner(&encode_async(token, self.secret()).await, &self.strong),
             ttl_hours: ttl(token).as_secs() as i64 / 3600,
         }
     }
@@ -242,9 +260,12 @@ impl SharedSource {
 
     /// Adopts a refresh token another process rotated to, if the store has one.
     pub(super) async fn read_rotation(&self, store: &GuardedStore) {
-        let Ok(Some(value)) = self.counted_get(store, &self.keys.rotation).await else {
+        let Ok(Some(value)) = self.counted_get(store, &self.keys().rotation).await else {
             return;
         };
+        if owner_of(&value).is_some_and(|owner| owner != self.strong) {
+            return;
+        }
         let stored: Option<String> = serde_json::from_str::<Value>(&value)
             .ok()
             .and_then(|v| v.get("refresh_token")?.as_str().map(str::to_owned));
@@ -274,17 +295,21 @@ impl SharedSource {
             Some(secret) => seal_async(secret, refresh_token).await,
             None => refresh_token.to_owned(),
         };
-        let value = json!({"refresh_token": sealed, "rotated_at": self.clock.now_ms()}).to_string();
+        let value = json!({"refresh_token": sealed, "rotated_at": self.clock.now_ms(), "zc_fp": self.strong})
+            .to_string();
         let written = self
-            .put_maybe_fenced(store, &self.keys.rotation, &value, ROTATION_TTL, fence)
+            .put_maybe_fenced(store, &self.keys().rotation, &value, ROTATION_TTL, fence)
             .await;
         self.count_write(&written);
     }
 
     /// The failure another process (or this one) recorded, while it is due.
     pub(super) async fn read_failure(&self, store: &GuardedStore) -> Option<SharedFailure> {
-        let value = self.counted_get(store, &self.keys.error).await.ok()??;
+        let value = self.counted_get(store, &self.keys().error).await.ok()??;
         let entry: Value = serde_json::from_str(&value).ok()?;
+        if entry.get("zc_fp").and_then(Value::as_str) != Some(self.strong.as_str()) {
+            return None;
+        }
         let retry_at_ms = entry.get("retry_at")?.as_i64()?;
         if retry_at_ms <= self.clock.now_ms() {
             return None;
@@ -320,13 +345,14 @@ impl SharedSource {
             "status": failure.error.status_code(),
             "retry_at": failure.retry_at_ms,
             "attempt": failure.attempt,
+            "zc_fp": self.strong,
         })
         .to_string();
         let wait = (failure.retry_at_ms - self.clock.now_ms()).max(1_000) as u64;
         let written = self
             .put_maybe_fenced(
                 store,
-                &self.keys.error,
+                &self.keys().error,
                 &value,
                 Duration::from_millis(wait),
                 fence,
@@ -360,7 +386,8 @@ impl SharedSource {
 
     /// Forgets every entry of this configuration (after a revocation).
     pub async fn forget(&self, store: &GuardedStore) {
-        for key in [&self.keys.entry, &self.keys.rotation, &self.keys.error] {
+        let keys = self.keys();
+        for key in [&keys.entry, &keys.rotation, &keys.error] {
             let _ = store.delete(key).await;
         }
     }

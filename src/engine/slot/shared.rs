@@ -32,7 +32,7 @@ use super::events::{SlotEvent, SlotListener};
 use super::lease::{wait_bound, Lease};
 use super::source::TokenSource;
 use crate::engine::config::ConnectorConfig;
-use crate::engine::entry::keys::Keys;
+use crate::engine::entry::keys::{strong_fingerprint, Keys};
 use crate::engine::error::{ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::store::guard::GuardedStore;
@@ -79,7 +79,14 @@ impl Obtained {
 /// The shared source of one configuration.
 pub struct SharedSource {
     config: Arc<ConnectorConfig>,
-    pub(super) keys: Keys,
+    /// The JS package's keys, and the ones used instead when another
+    /// configuration holds them (see `entry::keys::strong_fingerprint`).
+    primary: Keys,
+    alternate: Keys,
+    /// Whether another configuration was found under the primary key.
+    collided: AtomicBool,
+    /// This configuration's strong fingerprint, written into every entry.
+    pub(super) strong: String,
     pub(super) source: Arc<dyn TokenSource>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) counters: Arc<Counters>,
@@ -102,8 +109,12 @@ impl SharedSource {
         clock: Arc<dyn Clock>,
         counters: Arc<Counters>,
     ) -> Self {
+        let strong = strong_fingerprint(&config);
         SharedSource {
-            keys: Keys::of(&config),
+            primary: Keys::of(&config),
+            alternate: Keys::alternate(&config, &strong),
+            collided: AtomicBool::new(false),
+            strong,
             config,
             source,
             clock,
@@ -133,9 +144,31 @@ impl SharedSource {
         &self.config
     }
 
-    /// The store keys.
+    /// The store keys in use: the JS package's, or (once another
+    /// configuration was found under them) this configuration's own.
     pub fn keys(&self) -> &Keys {
-        &self.keys
+        if self.collided.load(Ordering::Acquire) {
+            &self.alternate
+        } else {
+            &self.primary
+        }
+    }
+
+    /// Whether this configuration moved to its own keys.
+    pub(super) fn is_collided(&self) -> bool {
+        self.collided.load(Ordering::Acquire)
+    }
+
+    /// Moves to this configuration's own keys: the JS package's key holds
+    /// another configuration's token, which is neither adopted nor replaced.
+    pub(super) fn collide(&self) {
+        if !self.collided.swap(true, Ordering::AcqRel) {
+            self.emit(Event::new(
+                "key_collision",
+                Level::Info,
+                "another configuration's token is stored under this connector's key; using a key of its own",
+            ));
+        }
     }
 
     /// The refresh token in use (the configured one, or the last rotated one).
@@ -205,7 +238,7 @@ impl SharedSource {
         let mut waited = false;
         let mut poll = FIRST_POLL;
         loop {
-            let taken = Lease::take(&store, &self.keys.lock).await;
+            let taken = Lease::take(&store, &self.keys().lock).await;
             self.count_failure(&taken);
             match taken {
                 Ok(Some(lease)) => {
