@@ -74,6 +74,8 @@ pub struct GuardedStore {
     timeout: Duration,
     reads: Mutex<Health>,
     writes: Mutex<Health>,
+    /// Set when an outage ended, until one slot reports it.
+    recovered: std::sync::atomic::AtomicBool,
 }
 
 impl GuardedStore {
@@ -84,12 +86,20 @@ impl GuardedStore {
             timeout,
             reads: Mutex::new(Health::default()),
             writes: Mutex::new(Health::default()),
+            recovered: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
     /// The store's name (no credentials).
     pub fn name(&self) -> &str {
         self.store.name()
+    }
+
+    /// Whether an outage ended since the last call (true once per recovery,
+    /// for the one slot that reports it to its listener).
+    pub fn take_recovery(&self) -> bool {
+        self.recovered
+            .swap(false, std::sync::atomic::Ordering::AcqRel)
     }
 
     /// Whether the store can lock across processes.
@@ -144,6 +154,8 @@ impl GuardedStore {
                 *health = Health::default();
                 drop(health);
                 if recovered {
+                    self.recovered
+                        .store(true, std::sync::atomic::Ordering::Release);
                     events::emit(
                         Event::new(
                             "store_recovered",

@@ -63,8 +63,22 @@ impl SharedSource {
 
     /// Counts a store operation that failed (a skipped one is not an error),
     /// and reports the first failure of an outage.
-    pub(super) fn count_failure<T>(&self, result: &std::result::Result<T, StoreFailure>) {
+    pub(super) fn count_failure<T>(
+        &self,
+        store: &GuardedStore,
+        result: &std::result::Result<T, StoreFailure>,
+    ) {
         let Err(failure) = result else {
+            if store.take_recovery() {
+                self.emit(
+                    Event::new(
+                        "store_recovered",
+                        Level::Info,
+                        format!("the token store {} answers again", store.name()),
+                    )
+                    .text("store", store.name()),
+                );
+            }
             return;
         };
         if let Some(error) = failure.error() {
@@ -75,15 +89,16 @@ impl SharedSource {
                         "store_error",
                         Level::Warn,
                         format!("the token store failed ({error}); serving tokens from memory and refreshing directly until it answers again"),
-                    ),
+                    )
+                    .text("store", store.name()),
                 );
             }
         }
     }
 
     /// Counts a write: `Ok(true)` wrote, `Ok(false)` kept a newer entry.
-    fn count_write(&self, result: &std::result::Result<bool, StoreFailure>) {
-        self.count_failure(result);
+    fn count_write(&self, store: &GuardedStore, result: &std::result::Result<bool, StoreFailure>) {
+        self.count_failure(store, result);
         if result == &Ok(true) {
             bump(&self.counters.store_writes);
         }
@@ -99,7 +114,7 @@ impl SharedSource {
         if !matches!(result, Err(StoreFailure::Skipped)) {
             bump(&self.counters.store_reads);
         }
-        self.count_failure(&result);
+        self.count_failure(store, &result);
         result
     }
 
@@ -213,7 +228,7 @@ impl SharedSource {
             }
             written
         });
-        self.count_write(&result);
+        self.count_write(store, &result);
         result.map(|_| entry)
     }
 
@@ -300,7 +315,7 @@ impl SharedSource {
         let written = self
             .put_maybe_fenced(store, &self.keys().rotation, &value, ROTATION_TTL, fence)
             .await;
-        self.count_write(&written);
+        self.count_write(store, &written);
     }
 
     /// The failure another process (or this one) recorded, while it is due.
@@ -358,7 +373,7 @@ impl SharedSource {
                 fence,
             )
             .await;
-        self.count_write(&written);
+        self.count_write(store, &written);
     }
 
     /// A plain write, fenced when the writer holds a lease; `Ok(true)` when written.

@@ -239,7 +239,7 @@ impl SharedSource {
         let mut poll = FIRST_POLL;
         loop {
             let taken = Lease::take(&store, &self.keys().lock).await;
-            self.count_failure(&taken);
+            self.count_failure(&store, &taken);
             match taken {
                 Ok(Some(lease)) => {
                     if waited {
@@ -309,7 +309,7 @@ impl SharedSource {
             Ok(Some(token)) => Ok(Obtained::ready(token)),
             Ok(None) => {
                 self.clone()
-                    .refresh(Some(store), want, Some(lease.clone()))
+                    .refresh(Some(store.clone()), want, Some(lease.clone()))
                     .await
             }
             Err(error) => Err(error),
@@ -320,7 +320,7 @@ impl SharedSource {
                 // The writes hold the other clone until they finish.
                 if let Ok(lease) = Arc::try_unwrap(lease) {
                     let released = lease.release().await;
-                    this.count_failure(&released);
+                    this.count_failure(&store, &released);
                 }
             }
         };
@@ -358,11 +358,14 @@ impl SharedSource {
             self.read_rotation(store).await;
         }
         let started = Instant::now();
+        // This attempt's number: failures in a row before it, plus one.
+        let attempt = self.failures.load(Ordering::Relaxed).saturating_add(1);
         match self.source.refresh().await {
             Ok(token) => {
                 self.failures.store(0, Ordering::Relaxed);
                 self.emit(
                     Event::new("refresh", Level::Debug, "refreshed the access token")
+                        .number("attempt", f64::from(attempt))
                         .number("durationMs", started.elapsed().as_secs_f64() * 1000.0)
                         .number("background", f64::from(u8::from(want.background))),
                 );
