@@ -115,7 +115,9 @@ test('register before the SDK: 200 concurrent invocations make 1 token request a
   assert.equal(writes[0].headers.project_id, '5000000000001', 'sent by the SDK with the project key');
   assert.equal(writes[0].body.expiry_in_hours, 1);
   const value = JSON.parse(writes[0].body.cache_value);
-  assert.deepEqual(Object.keys(value), ['access_token', 'expiry_in_seconds', 'expires_at']);
+  // The JS package's fields in its order, then the writer's strong fingerprint (ignored by the JS package).
+  assert.deepEqual(Object.keys(value), ['access_token', 'expiry_in_seconds', 'expires_at', 'zc_fp']);
+  assert.match(value.zc_fp, /^[0-9a-f]{32}$/);
   assert.equal(value.access_token, result.tokens[0]);
   assert.ok(catalyst.requests.some((r) => r.method === 'GET' && r.query.cacheKey === key), 'the cache was read first');
 });

@@ -48,7 +48,9 @@ test('tokens go to Redis with the JS key and value and a PX TTL; a second proces
   assert.deepEqual([b.stats.storeHits, b.stats.tokenRequests], [1, 0]);
   const key = jsCacheKey('c', json.c);
   const value = JSON.parse(await redis.command('GET', key));
-  assert.deepEqual(Object.keys(value), ['access_token', 'expiry_in_seconds', 'expires_at']);
+  // The JS package's fields in its order, then the writer's strong fingerprint (ignored by the JS package).
+  assert.deepEqual(Object.keys(value), ['access_token', 'expiry_in_seconds', 'expires_at', 'zc_fp']);
+  assert.match(value.zc_fp, /^[0-9a-f]{32}$/);
   assert.equal(value.access_token, a.t);
   const ttl = await redis.command('PTTL', key);
   assert.ok(ttl > 3_500_000 && ttl <= 3_600_000, `PTTL ${ttl}`);

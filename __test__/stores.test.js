@@ -24,7 +24,9 @@ test('a Catalyst app stores the token in its cache segment, in the JS package fo
   const key = jsCacheKey('crm', s);
   assert.deepEqual(app.puts.map((p) => [p.key, p.hours]), [[key, 1]]);
   const value = JSON.parse(app.entries.get(key));
-  assert.deepEqual(Object.keys(value), ['access_token', 'expiry_in_seconds', 'expires_at']);
+  // The JS package's fields in its order, then the writer's strong fingerprint (ignored by the JS package).
+  assert.deepEqual(Object.keys(value), ['access_token', 'expiry_in_seconds', 'expires_at', 'zc_fp']);
+  assert.match(value.zc_fp, /^[0-9a-f]{32}$/);
   assert.equal(value.access_token, token);
   assert.equal(value.expiry_in_seconds, 3600);
   assert.ok(Math.abs(value.expires_at - (Date.now() + 2_700_000)) < 5_000);

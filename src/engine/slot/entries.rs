@@ -275,7 +275,11 @@ impl SharedSource {
 
     /// Adopts a refresh token another process rotated to, if the store has one.
     pub(super) async fn read_rotation(&self, store: &GuardedStore) {
-        let Ok(Some(value)) = self.counted_get(store, &self.keys().rotation).await else {
+        let read = self.counted_get(store, &self.keys().rotation).await;
+        if read.is_ok() {
+            self.rotation_read.store(true, Ordering::Release);
+        }
+        let Ok(Some(value)) = read else {
             return;
         };
         if owner_of(&value).is_some_and(|owner| owner != self.strong) {

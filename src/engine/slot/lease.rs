@@ -4,8 +4,10 @@
 //! takes, and a dead one (`kill -9`) loses it within one lease. Each lease
 //! carries a fence (see `store::StoreLock`): the owner's writes carry it, and a
 //! store refuses them once a newer lease was taken — an owner that stalled past
-//! its lease can never overwrite its successor. An owner whose renewal fails
-//! writes nothing.
+//! its lease can never overwrite its successor. An owner whose renewal failed
+//! (a slow store) still offers its writes with its fence: the store takes them
+//! only if no newer lease was taken, so a rotated refresh token is not lost to
+//! the fleet because of a store hiccup, and a successor is never overwritten.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -92,6 +92,10 @@ pub struct SharedSource {
     pub(super) counters: Arc<Counters>,
     /// Whether the legacy key `ZC_CONN_<name>` was already read.
     pub(super) legacy_read: AtomicBool,
+    /// Whether the stored rotated refresh token was read yet (so that a
+    /// process that only ever adopted tokens knows the provider rotates, and
+    /// never refreshes without the lease).
+    pub(super) rotation_read: AtomicBool,
     /// Failed refreshes in a row (here or, through the store, in the fleet).
     failures: AtomicU32,
     /// An access token the application reported as rejected: never adopted
@@ -120,6 +124,7 @@ impl SharedSource {
             clock,
             counters,
             legacy_read: AtomicBool::new(false),
+            rotation_read: AtomicBool::new(false),
             failures: AtomicU32::new(0),
             invalidated: Mutex::new(None),
             listener: Mutex::new(None),
@@ -192,7 +197,13 @@ impl SharedSource {
                 return self.refresh(None, want, None).await;
             };
             if let Some(token) = self.adopt(&store, want.floor).await? {
-                return Ok(Obtained::ready(token));
+                // Once per slot, after the caller has the token: does the fleet
+                // use a rotated refresh token?
+                let finish = (!self.rotation_read.load(Ordering::Acquire)).then(|| {
+                    let this = self.clone();
+                    async move { this.read_rotation(&store).await }.boxed()
+                });
+                return Ok(Obtained { token, finish });
             }
             self.check_failure(&store).await?;
             if store.can_lock() {
@@ -241,17 +252,7 @@ impl SharedSource {
             let taken = Lease::take(&store, &self.keys().lock).await;
             self.count_failure(&store, &taken);
             match taken {
-                Ok(Some(lease)) => {
-                    if waited {
-                        bump(&self.counters.lock_takeovers);
-                        self.emit(Event::new(
-                            "lock_takeover",
-                            Level::Info,
-                            "took the fleet lease over",
-                        ));
-                    }
-                    return self.refresh_holding(store, want, lease).await;
-                }
+                Ok(Some(lease)) => return self.refresh_holding(store, want, lease, waited).await,
                 Ok(None) if Instant::now() < give_up => {
                     if !waited {
                         waited = true;
@@ -297,6 +298,7 @@ impl SharedSource {
         store: Arc<GuardedStore>,
         want: Want,
         lease: Lease,
+        waited: bool,
     ) -> Result<Obtained> {
         let floor = want.floor;
         let lease = Arc::new(lease);
@@ -308,6 +310,16 @@ impl SharedSource {
         let result = match adopted {
             Ok(Some(token)) => Ok(Obtained::ready(token)),
             Ok(None) => {
+                if waited {
+                    // We waited on another owner, who left no token and no
+                    // failure: it died or stalled, and we take over.
+                    bump(&self.counters.lock_takeovers);
+                    self.emit(Event::new(
+                        "lock_takeover",
+                        Level::Info,
+                        "took the fleet lease over",
+                    ));
+                }
                 self.clone()
                     .refresh(Some(store.clone()), want, Some(lease.clone()))
                     .await
@@ -373,10 +385,13 @@ impl SharedSource {
                 let finish = store.map(|store| {
                     let (this, token) = (self.clone(), token.clone());
                     async move {
+                        // A lease whose renewal failed may still be ours (a slow
+                        // store) or another's: the fence decides, atomically, in
+                        // the store. A rotated refresh token is the only one the
+                        // provider still honours, so it is never dropped unoffered.
                         let fence = lease.as_deref().map(Lease::fence);
                         if lease.as_deref().is_some_and(Lease::is_lost) {
                             this.lease_lost();
-                            return;
                         }
                         if let Some(rotated) = &token.refresh_token {
                             this.write_rotation(&store, rotated, fence).await;
@@ -413,22 +428,23 @@ impl SharedSource {
                     };
                     if lease.as_deref().is_some_and(Lease::is_lost) {
                         self.lease_lost();
-                    } else {
-                        let fence = lease.as_deref().map(Lease::fence);
-                        self.write_failure(store, &failure, fence).await;
                     }
+                    let fence = lease.as_deref().map(Lease::fence);
+                    self.write_failure(store, &failure, fence).await;
                 }
                 Err(error.backed_off(retry_at_ms))
             }
         }
     }
 
-    /// Reports that the lease was lost before the writes (nothing is written).
+    /// Reports that the lease could not be renewed before the writes (they
+    /// are offered with the lease's fence, which the store refuses if another
+    /// process took a newer lease).
     fn lease_lost(&self) {
         self.emit(Event::new(
             "lease_lost",
             Level::Warn,
-            "the fleet lease could not be renewed; the new token is used here but not written to the store",
+            "the fleet lease could not be renewed; writes go to the store only if no other process took it since",
         ));
     }
 
