@@ -305,8 +305,10 @@ impl GuardedStore {
         fence: u64,
     ) -> Result<Fenced, StoreFailure> {
         match self.store.lock() {
+            // The lease owner's writes are tried even while writes back off:
+            // the fence keeps them safe, and a rotated refresh token must land.
             Some(lock) => {
-                self.run(Kind::Write, "put", || {
+                self.run_unless_backing_off(false, Kind::Write, "put", || {
                     lock.put_fenced(key, value, ttl, newer_than, lock_key, fence)
                 })
                 .await

@@ -96,6 +96,9 @@ pub struct SharedSource {
     /// process that only ever adopted tokens knows the provider rotates, and
     /// never refreshes without the lease).
     pub(super) rotation_read: AtomicBool,
+    /// When the refresh token in use was rotated (epoch ms; 0: never), so a
+    /// stale stored rotation never replaces a newer one.
+    pub(super) rotated_at: std::sync::atomic::AtomicI64,
     /// Failed refreshes in a row (here or, through the store, in the fleet).
     failures: AtomicU32,
     /// An access token the application reported as rejected: never adopted
@@ -125,6 +128,7 @@ impl SharedSource {
             counters,
             legacy_read: AtomicBool::new(false),
             rotation_read: AtomicBool::new(false),
+            rotated_at: std::sync::atomic::AtomicI64::new(0),
             failures: AtomicU32::new(0),
             invalidated: Mutex::new(None),
             listener: Mutex::new(None),
@@ -201,7 +205,10 @@ impl SharedSource {
                 // use a rotated refresh token?
                 let finish = (!self.rotation_read.load(Ordering::Acquire)).then(|| {
                     let this = self.clone();
-                    async move { this.read_rotation(&store).await }.boxed()
+                    async move {
+                        this.read_rotation(&store, None).await;
+                    }
+                    .boxed()
                 });
                 return Ok(Obtained { token, finish });
             }
@@ -367,7 +374,16 @@ impl SharedSource {
         lease: Option<Arc<Lease>>,
     ) -> Result<Obtained> {
         if let Some(store) = &store {
-            self.read_rotation(store).await;
+            let fence = lease.as_deref().map(Lease::fence);
+            let answered = self.read_rotation(store, fence).await;
+            // Under the lease, a refresh token that may rotate is used only
+            // once the store said which one is current.
+            let unknown = self.source.has_rotated() || !self.rotation_read.load(Ordering::Acquire);
+            if !answered && fence.is_some() && unknown {
+                return Err(ConnectorError::LockUnavailable(
+                    "the stored refresh token could not be read".into(),
+                ));
+            }
         }
         let started = Instant::now();
         // This attempt's number: failures in a row before it, plus one.
@@ -375,6 +391,10 @@ impl SharedSource {
         match self.source.refresh().await {
             Ok(token) => {
                 self.failures.store(0, Ordering::Relaxed);
+                let rotated_at = self.clock.now_ms();
+                if token.refresh_token.is_some() {
+                    self.rotated_at.store(rotated_at, Ordering::Release);
+                }
                 self.emit(
                     Event::new("refresh", Level::Debug, "refreshed the access token")
                         .number("attempt", f64::from(attempt))
@@ -394,7 +414,8 @@ impl SharedSource {
                             this.lease_lost();
                         }
                         if let Some(rotated) = &token.refresh_token {
-                            this.write_rotation(&store, rotated, fence).await;
+                            this.write_rotation(&store, rotated, rotated_at, fence)
+                                .await;
                         }
                         let _ = this.write(&store, &token, false, fence).await;
                     }
