@@ -12,7 +12,9 @@ use serde_json::{json, Value};
 use super::counters::bump;
 use super::shared::SharedSource;
 use crate::engine::entry::crypto;
-use crate::engine::entry::stored::{decode_async, encode_async, open_async, seal_async, ttl};
+use crate::engine::entry::stored::{
+    decode_async, decode_now, encode_async, open_async, seal_async, ttl,
+};
 use crate::engine::error::{known_code, ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::store::guard::{GuardedStore, StoreFailure};
@@ -112,14 +114,22 @@ impl SharedSource {
     /// A usable token from `store` that expires after `floor`, from the
     /// current key or (once per slot, after the store answered that the current
     /// key holds none) the legacy key, which is then written forward.
-    pub(super) async fn load(&self, store: &GuardedStore, floor: i64) -> Result<Option<Token>> {
-        match self.read(store, &self.keys.entry, floor).await? {
-            Ok(Some(token)) => {
-                bump(&self.counters.store_hits);
-                return Ok(Some(token));
+    /// `entry_read`: the caller read the current key already (and found none).
+    pub(super) async fn load(
+        &self,
+        store: &GuardedStore,
+        floor: i64,
+        entry_read: bool,
+    ) -> Result<Option<Token>> {
+        if !entry_read {
+            match self.read(store, &self.keys.entry, floor).await? {
+                Ok(Some(token)) => {
+                    bump(&self.counters.store_hits);
+                    return Ok(Some(token));
+                }
+                Err(()) => return Ok(None),
+                Ok(None) => {}
             }
-            Err(()) => return Ok(None),
-            Ok(None) => {}
         }
         if self.legacy_read.swap(true, Ordering::AcqRel) {
             return Ok(None);
@@ -133,6 +143,22 @@ impl SharedSource {
             let _ = self.save(store, token).await;
         }
         Ok(legacy)
+    }
+
+    /// The token in `value`, the token entry as a caller read it, if it can be
+    /// served (`accepts`) and decoded without scrypt; `None`: it needs scrypt
+    /// (the caller leaves the read to the refresh path). Counted as a read.
+    pub(super) fn usable_now(
+        &self,
+        value: Option<&str>,
+        floor: i64,
+    ) -> Option<Result<Option<Token>>> {
+        bump(&self.counters.store_reads);
+        let Some(value) = value else {
+            return Some(Ok(None));
+        };
+        let decoded = decode_now(value, self.secret(), self.clock.now_ms())?;
+        Some(decoded.map(|token| token.filter(|token| self.accepts(token, floor))))
     }
 
     /// Writes `token` under the slot's key unless the store holds a newer
