@@ -49,8 +49,16 @@ else
   mapfile -t targets < <(cargo "${toolchain[@]}" fuzz list --fuzz-dir fuzz)
 fi
 
-# One build for all targets (release, debug assertions, AddressSanitizer).
+# One build for all targets (release, debug assertions, AddressSanitizer),
+# copied aside so that the whole run fuzzes that build even if the tree
+# changes meanwhile (`cargo fuzz run` would rebuild before every target).
 cargo "${toolchain[@]}" fuzz build --fuzz-dir fuzz
+built="fuzz/target/$(rustc -vV | sed -n 's/^host: //p')/release"
+bins="$(mktemp -d fuzz/target/run.XXXXXX)"
+trap 'rm -rf "$bins"' EXIT
+for target in "${targets[@]}"; do
+  cp "$built/$target" "$bins/"
+done
 
 logs=fuzz/target/logs
 mkdir -p "$logs"
@@ -62,10 +70,10 @@ for target in "${targets[@]}"; do
   log="$logs/$target.log"
   start=$(date +%s)
   status=0
-  cargo "${toolchain[@]}" fuzz run --fuzz-dir fuzz "$target" \
-    "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
+  mkdir -p "fuzz/artifacts/$target"
+  "$bins/$target" -artifact_prefix="fuzz/artifacts/$target/" \
     -max_total_time="$seconds" -timeout=60 -print_final_stats=1 \
-    >"$log" 2>&1 || status=$?
+    "fuzz/corpus/$target" "fuzz/seeds/$target" >"$log" 2>&1 || status=$?
   elapsed=$(($(date +%s) - start))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
