@@ -217,7 +217,7 @@ class Connector {
         return Promise.resolve(token);
       }
     }
-    return this.#call(native.getToken(handle, this.#store.options), callSite(this.getAccessToken), signal);
+    return this.#call(missed(handle, this.#store), callSite(this.getAccessToken), signal);
   }
 
   /** `pending` with errors fit for the caller (stack from `site`, tidy message), racing `signal`. */
@@ -441,6 +441,46 @@ class Connection {
   }
 }
 
+
+/** Per slot handle: the JS-thread store read in progress, shared by concurrent misses. */
+const storeReads = [];
+
+/**
+ * A token for a call that found none fresh in the slot. With a store that
+ * lives in JS (a Catalyst app, a custom object), its `get` runs here on the
+ * JS thread and the engine adopts the entry synchronously (`adoptStored`);
+ * only a missing, stale or unusable entry — or a slot with a refresh in
+ * flight or a failure being backed off — goes to the native refresh path.
+ */
+function missed(handle, store) {
+  const read = store.jsRead;
+  if (read === undefined) return native.getToken(handle, store.options);
+  const pending = storeReads[handle];
+  if (pending !== undefined) return pending;
+  if (!native.storeReadWanted(handle, store.options)) return native.getToken(handle, store.options);
+  const reading = readThenAdopt(handle, store, read);
+  storeReads[handle] = reading;
+  const done = () => { storeReads[handle] = undefined; };
+  reading.then(done, done);
+  return reading;
+}
+
+async function readThenAdopt(handle, store, read) {
+  let value;
+  try {
+    value = await read(native.storeKey(handle));
+  } catch {
+    // A store that throws, rejects, answers garbage or hangs: the native path
+    // reads it again through its guard, which counts, reports and backs it off.
+    return native.getToken(handle, store.options);
+  }
+  const generation = native.adoptStored(handle, store.options, value);
+  if (generation > 0) {
+    const token = native.tokenOfGeneration(handle, generation);
+    if (token !== null) return token;
+  }
+  return native.getToken(handle, store.options, generation === 0);
+}
 
 /** `options.signal`, checked. */
 function signalOf(options) {

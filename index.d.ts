@@ -185,6 +185,17 @@ export declare class ExternalObject<T> {
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * Adopts the token entry `value` that `connector.js` read from the
+ * Connection's JS store (null: none there). Returns the generation of the
+ * token now served (read it with `tokenOfGeneration`), 0 when the entry is
+ * missing, stale or unusable (call `getToken(handle, options, true)`: it
+ * refreshes without reading the entry again), or -1 when it could not be
+ * decided here (a sealed value whose key is not derived yet, or no secret
+ * key for it: call `getToken(handle, options)`).
+ */
+export declare function adoptStored(handle: number, options: ExternalObject<unknown>, value?: string | undefined | null): number
+
+/**
  * Where relative `fetch()` URLs go: the last token answer's `api_domain`,
  * else the connector's `api_domain` setting (derived for Zoho), else null.
  */
@@ -292,7 +303,7 @@ export interface Exchanged {
  * A fresh token: cached, read from `store`, or from the one refresh all
  * concurrent callers share.
  */
-export declare function getToken(handle: number, options: ExternalObject<unknown>): Promise<string>
+export declare function getToken(handle: number, options: ExternalObject<unknown>, entryRead?: boolean | undefined | null): Promise<string>
 
 /** HTTP settings of a `Connection`. */
 export interface HttpOptions {
@@ -348,6 +359,17 @@ export declare function revokeToken(handle: number, options: ExternalObject<unkn
 
 /** Counters of the slot behind `handle`. */
 export declare function slotStats(handle: number): ConnectorStats
+
+/** The store key of the slot's token entry (`ZC_CONN_<name>:<fingerprint>`). */
+export declare function storeKey(handle: number): string
+
+/**
+ * Whether a caller that found no fresh token should read its JS store on
+ * the JS thread and hand the value to `adoptStored`: the Connection's store
+ * is not backing off reads, no refresh is in flight and no failure is being
+ * backed off (`getToken` answers those at once).
+ */
+export declare function storeReadWanted(handle: number, options: ExternalObject<unknown>): boolean
 
 /** The slot's last token, or null before the first one. */
 export declare function tokenInfo(handle: number): TokenInfo | null

@@ -826,6 +826,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.adoptStored = nativeBinding.adoptStored
 module.exports.apiDomain = nativeBinding.apiDomain
 module.exports.authorizationScheme = nativeBinding.authorizationScheme
 module.exports.authorizationUrl = nativeBinding.authorizationUrl
@@ -843,6 +844,8 @@ module.exports.refreshToken = nativeBinding.refreshToken
 module.exports.registerErrorClass = nativeBinding.registerErrorClass
 module.exports.revokeToken = nativeBinding.revokeToken
 module.exports.slotStats = nativeBinding.slotStats
+module.exports.storeKey = nativeBinding.storeKey
+module.exports.storeReadWanted = nativeBinding.storeReadWanted
 module.exports.tokenInfo = nativeBinding.tokenInfo
 module.exports.tokenOfGeneration = nativeBinding.tokenOfGeneration
 module.exports.urlStore = nativeBinding.urlStore

@@ -114,6 +114,91 @@ test('a store that throws, rejects or answers garbage never breaks getAccessToke
   }
 });
 
+test('a JS store is read on the JS thread: a usable entry is adopted with one get and no token request', async () => {
+  const store = mapStore();
+  const s = settings(mock.url);
+  const key = jsCacheKey('c', s);
+  store.entries.set(key, entryValue('at-in-store'));
+  const before = mock.count;
+  const connector = new Connection({ c: s }, { store }).getConnector('c');
+  // Concurrent misses share the one read.
+  const tokens = await Promise.all([connector.getAccessToken(), connector.getAccessToken(), connector.getAccessToken()]);
+  assert.deepEqual(tokens, ['at-in-store', 'at-in-store', 'at-in-store']);
+  assert.equal(mock.count - before, 0);
+  assert.deepEqual(store.calls, [['get', key]]);
+  const stats = connector.stats();
+  assert.equal(stats.storeReads, 1);
+  assert.equal(stats.storeHits, 1);
+  assert.equal(stats.tokenRequests, 0);
+  assert.equal(await connector.getAccessToken(), 'at-in-store', 'then served from memory');
+  assert.deepEqual(store.calls, [['get', key]]);
+});
+
+test('a JS-thread read rejects a stale or unusable entry, refreshes without reading it again, and overwrites it', async () => {
+  for (const [kind, value] of [['stale', entryValue('at-stale', Date.now() - 1000)], ['garbage', '{"nope":1}']]) {
+    const store = mapStore();
+    const s = settings(mock.url);
+    const key = jsCacheKey('c', s);
+    store.entries.set(key, value);
+    const before = mock.count;
+    const connector = new Connection({ c: s }, { store }).getConnector('c');
+    const token = await connector.getAccessToken();
+    assert.match(token, /^at-/, kind);
+    assert.notEqual(token, 'at-stale', kind);
+    assert.equal(mock.count - before, 1, kind);
+    await eventually(() => store.calls.some(([op]) => op === 'put'));
+    assert.deepEqual(store.calls.map(([op, k]) => [op, k]),
+      [['get', key], ['get', 'ZC_CONN_c'], ['get', `${key}:error`], ['get', `${key}:refresh_token`], ['put', key]], kind);
+    assert.equal(JSON.parse(store.entries.get(key)).access_token, token, kind);
+  }
+});
+
+test('a JS-thread read: a sealed entry opens with the secret key, and without one rejects app/SECRET_KEY_MISSING', async () => {
+  const { nodeSeal } = require('./helpers/stores');
+  const store = mapStore();
+  const s = settings(mock.url, { secret_key: 'k-123' });
+  const sealed = JSON.stringify({ access_token: nodeSeal('k-123', 'at-sealed'), expiry_in_seconds: 3600, expires_at: Date.now() + 3_000_000 });
+  store.entries.set(jsCacheKey('c', s), sealed);
+  const before = mock.count;
+  assert.equal(await new Connection({ c: s }, { store }).getConnector('c').getAccessToken(), 'at-sealed');
+  // A second connector on the same key: the derived key is cached, so it opens on the JS thread.
+  const again = { ...s, scope: 'other' };
+  store.entries.set(jsCacheKey('c', again), sealed);
+  assert.equal(await new Connection({ c: again }, { store }).getConnector('c').getAccessToken(), 'at-sealed');
+  assert.equal(mock.count - before, 0);
+  const bare = settings(mock.url);
+  store.entries.set(jsCacheKey('c', bare), sealed);
+  await assert.rejects(new Connection({ c: bare }, { store }).getConnector('c').getAccessToken(), { code: 'app/SECRET_KEY_MISSING' });
+});
+
+test('a JS-thread read: a backed-off failure is answered at once, without reading the store', async () => {
+  const failing = await startMockOAuth({ respond: () => ({ status: 500, json: {} }) });
+  try {
+    const store = mapStore();
+    const connector = new Connection({ c: settings(failing.url) }, { store }).getConnector('c');
+    await assert.rejects(connector.getAccessToken(), { code: 'app/TOKEN_ENDPOINT_ERROR' });
+    const reads = store.calls.length;
+    const requests = failing.count;
+    const started = Date.now();
+    await assert.rejects(connector.getAccessToken(), (error) => error.code === 'app/TOKEN_ENDPOINT_ERROR' && error.retryAfter > 0);
+    assert.ok(Date.now() - started < 200, 'at once');
+    assert.equal(store.calls.length, reads, 'no store read while backed off');
+    assert.equal(failing.count, requests);
+  } finally {
+    await failing.close();
+  }
+});
+
+test('a JS-thread read that hangs is bounded by storeTimeoutMs and an aborted call rejects at once', async () => {
+  const store = { get: () => new Promise(() => {}), put: async () => {} };
+  const connector = new Connection({ c: settings(mock.url) }, { store, storeTimeoutMs: 50 }).getConnector('c');
+  const controller = new AbortController();
+  const pending = connector.getAccessToken({ signal: controller.signal });
+  controller.abort();
+  await assert.rejects(pending, { code: 'app/ABORTED' });
+  assert.match(await connector.getAccessToken(), /^at-/);
+});
+
 test('bad store options throw app/INVALID_STORE from the constructor', () => {
   for (const options of [
     { store: 'ftp://example.com/x' },

@@ -90,13 +90,35 @@ function urlStore(url, keyPrefix, timeoutMs) {
   return store;
 }
 
+/** The store's default timeout when storeTimeoutMs is not given (as the native guard's). */
+const DEFAULT_STORE_TIMEOUT_MS = 2000;
+
+/**
+ * `{ handle, read }` for a JS store object: the native store, and `read(key)`,
+ * the store's `get` called on the JS thread (a cache miss reads it here and
+ * hands the text to the engine, instead of a round trip through tokio),
+ * bounded by the store timeout and rejecting on a throw, a rejection, garbage
+ * or a timeout.
+ */
 function objectStore(object, name, adapt, timeoutMs) {
   let store = objectStores.get(object);
   if (store === undefined) {
-    store = native.jsStore(name, storeCaller(object, adapt), timeoutMs);
+    const call = storeCaller(object, adapt);
+    const limit = timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+    store = { handle: native.jsStore(name, call, timeoutMs), read: (key) => bounded(call('get', key), limit) };
     objectStores.set(object, store);
   }
   return store;
+}
+
+/** `promise`, or a rejection after `ms` (the timer never keeps Node alive). */
+function bounded(promise, ms) {
+  let timer;
+  const timeout = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`the store did not answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function envDefaultStore() {
@@ -118,6 +140,7 @@ function envDefaultStore() {
 class StoreChoice {
   #source;
   #handle;
+  #read;
   #options;
   #refreshAhead = true;
   #sink;
@@ -178,12 +201,24 @@ class StoreChoice {
     return this.#options;
   }
 
+  /**
+   * For a store that lives in JS (a Catalyst app, a custom object):
+   * `read(key)`, its `get` on the JS thread; undefined for native stores.
+   */
+  get jsRead() {
+    if (this.#source === undefined) return undefined;
+    this.#store();
+    return this.#read;
+  }
+
   #store() {
     if (this.#handle === undefined) {
       const source = this.#source;
-      this.#handle = typeof source.cache === 'function'
+      const store = typeof source.cache === 'function'
         ? objectStore(source, 'catalyst-cache', catalystSegmentStore, undefined)
         : objectStore(source.store, 'js-store', (store) => store, timeoutOption(source));
+      this.#handle = store.handle;
+      this.#read = store.read;
     }
     return this.#handle;
   }

@@ -3,8 +3,11 @@
 //! (`timeoutMs`, `ca`). `connector.js` makes one handle per `Connection`
 //! (lazily, on its first miss). Internal.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -12,9 +15,13 @@ use napi_derive::napi;
 use serde_json::{json, Map, Value};
 
 use super::stores::StoreHandle;
+use crate::engine::config::ConnectorConfig;
+use crate::engine::error::Result as EngineResult;
 use crate::engine::oauth::client::HttpSettings;
 use crate::engine::oauth::OAuthClient;
+use crate::engine::slot::source::TokenEndpoint;
 use crate::engine::slot::{Slot, SlotEvent, SlotListener, StoreRef};
+use crate::engine::token::Token;
 use crate::support::events::Level;
 
 /// A `Connection`'s call options.
@@ -25,8 +32,37 @@ pub struct CallOptions {
     pub refresh_ahead: bool,
     /// Told about rotations, refreshes, failures and store outages.
     pub listener: Option<SlotListener>,
-    /// The HTTP client for token requests (timeout, trusted authorities).
-    pub http: Arc<OAuthClient>,
+    /// The HTTP client for token requests (timeout, trusted authorities),
+    /// made on the first request.
+    pub http: Arc<LazyClient>,
+}
+
+/// A Connection's HTTP client, made when a request first needs it: building
+/// one loads the system's roots (tens of milliseconds), and a connector served
+/// from a store never sends a request.
+pub struct LazyClient {
+    settings: HttpSettings,
+    client: OnceLock<Arc<OAuthClient>>,
+}
+
+impl LazyClient {
+    /// The client for these settings (the process-wide one for the same settings).
+    pub fn client(&self) -> Arc<OAuthClient> {
+        self.client
+            .get_or_init(|| OAuthClient::for_settings(&self.settings))
+            .clone()
+    }
+}
+
+impl TokenEndpoint for LazyClient {
+    fn refresh<'a>(
+        &'a self,
+        config: &'a ConnectorConfig,
+        refresh_token: Option<&'a str>,
+    ) -> BoxFuture<'a, EngineResult<Token>> {
+        let client = self.client();
+        async move { client.refresh(config, refresh_token).await }.boxed()
+    }
 }
 
 impl CallOptions {
@@ -134,6 +170,9 @@ pub fn call_options(
         store: (**store).clone(),
         refresh_ahead,
         listener,
-        http: OAuthClient::for_settings(&settings),
+        http: Arc::new(LazyClient {
+            settings,
+            client: OnceLock::new(),
+        }),
     }))
 }

@@ -9,5 +9,6 @@ pub mod hot_path;
 pub mod js_store;
 pub mod keep_alive;
 pub mod provider_calls;
+pub mod runtime;
 pub mod stores;
 pub mod token_calls;

@@ -79,7 +79,7 @@ pub fn revoke_token<'e>(
     let (slot, store, http) = (
         slot(env, handle)?,
         options.store.clone(),
-        options.http.clone(),
+        options.http.client(),
     );
     env.spawn_future_with_callback(
         async move { Ok(revoke(&http, &slot, store).await) },

@@ -1,7 +1,7 @@
 //! Functions over a connector's slot handle, called by `connector.js`. Internal:
 //! the public API is the `Connection`/`Connector` classes.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -11,9 +11,10 @@ use super::error::js_error;
 use super::keep_alive::KeepAlive;
 use crate::engine::config::ConnectorConfig;
 use crate::engine::error::ConnectorError;
+use crate::engine::slot::cached::Stored;
 use crate::engine::slot::exchange::exchange_code;
 use crate::engine::slot::registry::{self, SlotId};
-use crate::engine::slot::Slot;
+use crate::engine::slot::{AheadQueue, Slot};
 use crate::engine::token::Token;
 
 /// The slot behind `handle` (a JS error for an unknown one).
@@ -65,6 +66,7 @@ pub fn get_token<'e>(
     env: &'e Env,
     handle: u32,
     #[napi(ts_arg_type = "ExternalObject<unknown>")] options: &CallOptionsHandle,
+    entry_read: Option<bool>,
 ) -> Result<PromiseRaw<'e, String>> {
     let slot = slot(env, handle)?;
     options.apply_to(&slot);
@@ -75,11 +77,71 @@ pub fn get_token<'e>(
         None => None,
     };
     token_promise(env, async move {
-        let result = slot.get(store).await;
+        let result = slot
+            .get_after_read(store, entry_read.unwrap_or(false))
+            .await;
         if let Some(hold) = hold {
             hold.release_after_writes(slot);
         }
         result
+    })
+}
+
+/// Whether a caller that found no fresh token should read its JS store on
+/// the JS thread and hand the value to `adoptStored`: the Connection's store
+/// is not backing off reads, no refresh is in flight and no failure is being
+/// backed off (`getToken` answers those at once).
+#[napi(js_name = "storeReadWanted")]
+pub fn store_read_wanted(
+    handle: u32,
+    #[napi(ts_arg_type = "ExternalObject<unknown>")] options: &CallOptionsHandle,
+) -> bool {
+    let Some(store) = options.store.as_ref() else {
+        return false;
+    };
+    !store.reads_backing_off()
+        && registry::with(handle, |slot| slot.wants_store_read()).unwrap_or(false)
+}
+
+/// The queue of refreshes ahead for tokens adopted on the JS thread, its
+/// timer task started on the runtime with the first.
+fn ahead_queue() -> &'static AheadQueue {
+    static QUEUE: LazyLock<Arc<AheadQueue>> = LazyLock::new(|| {
+        let queue = Arc::new(AheadQueue::default());
+        let runner = queue.clone();
+        napi::bindgen_prelude::spawn(async move { runner.run().await });
+        queue
+    });
+    &QUEUE
+}
+
+/// The store key of the slot's token entry (`ZC_CONN_<name>:<fingerprint>`).
+#[napi(js_name = "storeKey")]
+pub fn store_key(env: Env, handle: u32) -> Result<String> {
+    Ok(slot(&env, handle)?.cache_key().to_owned())
+}
+
+/// Adopts the token entry `value` that `connector.js` read from the
+/// Connection's JS store (null: none there). Returns the generation of the
+/// token now served (read it with `tokenOfGeneration`), 0 when the entry is
+/// missing, stale or unusable (call `getToken(handle, options, true)`: it
+/// refreshes without reading the entry again), or -1 when it could not be
+/// decided here (a sealed value whose key is not derived yet, or no secret
+/// key for it: call `getToken(handle, options)`).
+#[napi(js_name = "adoptStored")]
+pub fn adopt_stored(
+    env: Env,
+    handle: u32,
+    #[napi(ts_arg_type = "ExternalObject<unknown>")] options: &CallOptionsHandle,
+    value: Option<String>,
+) -> Result<f64> {
+    let slot = slot(&env, handle)?;
+    options.apply_to(&slot);
+    let stored = slot.adopt_stored(value.as_deref(), Some(ahead_queue()));
+    Ok(match stored {
+        Stored::Adopted(_, generation) => f64::from(generation),
+        Stored::Unusable => 0.0,
+        Stored::Undecided => -1.0,
     })
 }
 
@@ -132,7 +194,7 @@ pub fn exchange<'e>(
     let (store, refresh_ahead, http) = (
         options.store.clone(),
         options.refresh_ahead,
-        options.http.clone(),
+        options.http.client(),
     );
     env.spawn_future_with_callback(
         async move {

@@ -205,6 +205,14 @@ impl GuardedStore {
         }
     }
 
+    /// Whether reads are being skipped after a failure (a caller that reads
+    /// the store by other means skips it too).
+    pub fn reads_backing_off(&self) -> bool {
+        self.health(Kind::Read)
+            .retry_at
+            .is_some_and(|at| Instant::now() < at)
+    }
+
     /// The value under `key`.
     pub async fn get(&self, key: &str) -> Result<Option<String>, StoreFailure> {
         self.run(Kind::Read, "get", || self.store.get(key)).await

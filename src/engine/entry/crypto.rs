@@ -77,6 +77,21 @@ pub fn encrypt(secret: &str, plain: &str) -> String {
     STANDARD.encode(text)
 }
 
+/// Whether `decrypt(secret, value)` runs without scrypt: a legacy 3-part
+/// value, a value that is no envelope, or one whose key is already derived.
+pub fn opens_without_scrypt(secret: &str, value: &str) -> bool {
+    let Some(parts) = parts(value) else {
+        return true;
+    };
+    match parts
+        .get(3)
+        .and_then(|salt| <[u8; SALT_LEN]>::try_from(salt.as_slice()).ok())
+    {
+        Some(salt) => lock(&KEYS).contains_key(&(secret.to_owned(), salt)),
+        None => true,
+    }
+}
+
 /// Decrypts an envelope; `None` for a wrong key or a tampered, truncated or
 /// malformed value (the caller treats the entry as absent).
 pub fn decrypt(secret: &str, value: &str) -> Option<String> {

@@ -98,6 +98,23 @@ pub fn owner_of(value: &str) -> Option<String> {
     entry.get("zc_fp")?.as_str().map(str::to_owned)
 }
 
+/// `decode` when it runs without scrypt (no secret, a legacy envelope, or a
+/// key derived before), else `None`: the caller decodes off its thread.
+pub fn decode_now(value: &str, secret: Option<&str>, now_ms: i64) -> Option<Result<Option<Token>>> {
+    if let Some(secret) = secret {
+        let sealed = serde_json::from_str::<Value>(value).ok().and_then(|entry| {
+            entry
+                .get("access_token")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+        if sealed.is_some_and(|sealed| !crypto::opens_without_scrypt(secret, &sealed)) {
+            return None;
+        }
+    }
+    Some(decode(value, secret, now_ms))
+}
+
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     tokio::task::spawn_blocking(work).await.ok()
 }

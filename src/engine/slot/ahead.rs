@@ -7,16 +7,20 @@
 //! ends, while the old token is still valid; any other failure waits for the
 //! next caller, who sees it (backed off) once the old token has expired.
 
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use super::cached::{Mode, Slot};
 use super::counters::bump;
 use super::schedule::refresh_at;
 use crate::engine::token::{expires_at, Token};
-use crate::support::clock::Clock;
+use crate::support::clock::{self, Clock};
 use crate::support::random;
+use crate::support::sync::lock;
 
 /// How long `token` is served in total: `refresh_in` when configured, else
 /// its lifetime less the early-expiry margin.
@@ -32,28 +36,38 @@ async fn sleep_until_ms(clock: &dyn Clock, at: i64) {
 impl Slot {
     /// Schedules the refresh of `token` (generation `generation`).
     pub(super) fn schedule_ahead(self: &Arc<Self>, token: &Token, generation: u32) {
-        if !self.refresh_ahead.load(Ordering::Relaxed) {
+        let Some(at) = self.ahead_at(token) else {
             return;
-        }
+        };
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let at = refresh_at(
-            token.expires_at,
-            served_lifetime_ms(self, token),
-            random::unit(),
-        );
         let uses_at_install = self.uses_at_install.load(Ordering::Relaxed);
         let expires = token.expires_at;
-        let slot = Arc::clone(self);
+        // Weak: a slot the registry released is not kept alive by its timer.
+        let slot = Arc::downgrade(self);
+        let clock = self.clock.clone();
         runtime.spawn(async move {
-            sleep_until_ms(slot.clock.as_ref(), at).await;
-            slot.refresh_ahead_of(generation, uses_at_install, expires)
-                .await;
+            sleep_until_ms(clock.as_ref(), at).await;
+            if let Some(slot) = slot.upgrade() {
+                slot.refresh_ahead_of(generation, uses_at_install, expires)
+                    .await;
+            }
         });
     }
 
-    async fn refresh_ahead_of(
+    /// The moment to refresh `token` ahead, or `None` when refresh-ahead is off.
+    fn ahead_at(&self, token: &Token) -> Option<i64> {
+        self.refresh_ahead.load(Ordering::Relaxed).then(|| {
+            refresh_at(
+                token.expires_at,
+                served_lifetime_ms(self, token),
+                random::unit(),
+            )
+        })
+    }
+
+    pub(super) async fn refresh_ahead_of(
         self: Arc<Self>,
         generation: u32,
         uses_at_install: u64,
@@ -82,5 +96,96 @@ impl Slot {
                 _ => return,
             }
         }
+    }
+}
+
+/// A refresh ahead waiting in an [`AheadQueue`].
+struct Due {
+    slot: Weak<Slot>,
+    generation: u32,
+    uses_at_install: u64,
+    expires: i64,
+}
+
+/// Refreshes ahead scheduled from outside the runtime (a token adopted on the
+/// JS thread): one timer task for all of them instead of a task spawned per
+/// token, whose cross-thread wake-up would cost the caller more than the rest
+/// of its call. Entries hold their slot weakly. Runs on the system clock.
+#[derive(Default)]
+pub struct AheadQueue {
+    due: Mutex<BTreeMap<(i64, u64), Due>>,
+    next_id: AtomicU64,
+    wake: Notify,
+}
+
+impl AheadQueue {
+    /// Schedules the refresh ahead of `token` (generation `generation`) of `slot`.
+    pub fn push(&self, slot: &Arc<Slot>, token: &Token, generation: u32) {
+        let Some(at) = slot.ahead_at(token) else {
+            return;
+        };
+        let due = Due {
+            slot: Arc::downgrade(slot),
+            generation,
+            uses_at_install: slot.uses_at_install.load(Ordering::Relaxed),
+            expires: token.expires_at,
+        };
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let earliest = {
+            let mut queue = lock(&self.due);
+            let first = queue.keys().next().map(|(first, _)| *first);
+            queue.insert((at, id), due);
+            first.is_none_or(|first| at < first)
+        };
+        if earliest {
+            self.wake.notify_one();
+        }
+    }
+
+    /// How many refreshes are waiting.
+    pub fn len(&self) -> usize {
+        lock(&self.due).len()
+    }
+
+    /// Whether no refresh is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Starts each refresh when it is due (as a task of its own); runs forever.
+    pub async fn run(&self) {
+        loop {
+            let next = self.start_due(clock::now_ms());
+            match next {
+                Some(at) => {
+                    let wait =
+                        Duration::from_millis(at.saturating_sub(clock::now_ms()).max(0) as u64);
+                    tokio::select! {
+                        () = tokio::time::sleep(wait) => {}
+                        () = self.wake.notified() => {}
+                    }
+                }
+                None => self.wake.notified().await,
+            }
+        }
+    }
+
+    /// Starts the refreshes due at `now`; returns when the next one is due.
+    fn start_due(&self, now: i64) -> Option<i64> {
+        let mut queue = lock(&self.due);
+        while let Some(entry) = queue.first_entry() {
+            if entry.key().0 > now {
+                return Some(entry.key().0);
+            }
+            let due = entry.remove();
+            if let Some(slot) = due.slot.upgrade() {
+                tokio::spawn(slot.refresh_ahead_of(
+                    due.generation,
+                    due.uses_at_install,
+                    due.expires,
+                ));
+            }
+        }
+        None
     }
 }

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures::future::{BoxFuture, FutureExt, Shared};
 
+use super::ahead::AheadQueue;
 use super::backoff::retry_at;
 use super::counters::{bump, Counters, SlotStats};
 use super::entries::WrittenEntry;
@@ -58,6 +59,17 @@ struct State {
     failure: Option<ConnectorError>,
     /// The store writes of the last refresh, still running.
     writing: Option<Shared<BoxFuture<'static, ()>>>,
+}
+
+/// What a store entry read by the caller gave (`Slot::adopt_stored`).
+#[derive(Debug)]
+pub enum Stored {
+    /// Served from now on: the token and its generation.
+    Adopted(Arc<Token>, u32),
+    /// Missing, stale, rejected or not ours: refresh without reading it again.
+    Unusable,
+    /// Decoding needs scrypt or failed: leave the read to the refresh path.
+    Undecided,
 }
 
 /// One configuration's token, shared by every connector with that configuration.
@@ -266,6 +278,17 @@ impl Slot {
     /// may hold a fresh token) and writes what it refreshes back to it. While
     /// a failed refresh is backed off, the call fails at once with its error.
     pub async fn get(self: &Arc<Self>, store: StoreRef) -> Result<Arc<Token>> {
+        self.get_after_read(store, false).await
+    }
+
+    /// `get`, for a caller that already read the store's token entry itself and
+    /// found nothing usable (`entry_read`, see `adopt_stored`): a refresh it
+    /// starts does not read that entry again.
+    pub async fn get_after_read(
+        self: &Arc<Self>,
+        store: StoreRef,
+        entry_read: bool,
+    ) -> Result<Arc<Token>> {
         let refresh = {
             let mut state = self.state();
             if let Some(token) = state
@@ -277,7 +300,7 @@ impl Slot {
                 return Ok(token.clone());
             }
             self.backed_off(&state)?;
-            self.join_or_start(&mut state, store, Mode::Miss)
+            self.join_or_start(&mut state, store, Mode::Miss, entry_read)
         };
         bump(&self.counters.misses);
         refresh.await
@@ -290,35 +313,45 @@ impl Slot {
         let refresh = {
             let mut state = self.state();
             self.backed_off(&state)?;
-            self.join_or_start(&mut state, store, Mode::Forced)
+            self.join_or_start(&mut state, store, Mode::Forced, false)
         };
         refresh.await
     }
 
     /// The failure being backed off, unless a refresh is in flight to join.
     fn backed_off(&self, state: &State) -> Result<()> {
-        if state.inflight.is_some() {
-            return Ok(());
-        }
-        match &state.failure {
-            Some(error)
-                if error
-                    .retry_at_ms()
-                    .is_some_and(|at| self.clock.now_ms() < at) =>
-            {
+        match self.backed_off_error(state) {
+            Some(error) => {
                 bump(&self.counters.backed_off);
                 Err(error.clone())
             }
-            _ => Ok(()),
+            None => Ok(()),
         }
+    }
+
+    fn backed_off_error<'s>(&self, state: &'s State) -> Option<&'s ConnectorError> {
+        if state.inflight.is_some() {
+            return None;
+        }
+        state.failure.as_ref().filter(|error| {
+            error
+                .retry_at_ms()
+                .is_some_and(|at| self.clock.now_ms() < at)
+        })
     }
 
     /// The refresh in flight, or a new one started in `mode`.
     pub(super) fn join_or_start_now(self: &Arc<Self>, store: StoreRef, mode: Mode) -> Refresh {
-        self.join_or_start(&mut self.state(), store, mode)
+        self.join_or_start(&mut self.state(), store, mode, false)
     }
 
-    fn join_or_start(self: &Arc<Self>, state: &mut State, store: StoreRef, mode: Mode) -> Refresh {
+    fn join_or_start(
+        self: &Arc<Self>,
+        state: &mut State,
+        store: StoreRef,
+        mode: Mode,
+        entry_read: bool,
+    ) -> Refresh {
         if let Some((_, refresh)) = &state.inflight {
             return refresh.clone();
         }
@@ -336,6 +369,7 @@ impl Slot {
                 Mode::Forced => None,
             },
             background: mode == Mode::Ahead,
+            entry_read,
         };
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let slot = Arc::clone(self);
@@ -403,6 +437,57 @@ impl Slot {
             access_token: token.access_token.clone(),
             expires_at: token.expires_at,
         }));
+    }
+
+    /// Whether a caller that found no fresh token should read the store
+    /// itself (`adopt_stored`): no refresh is in flight to join and no failure
+    /// is being backed off (those answer at once through `get`).
+    pub fn wants_store_read(&self) -> bool {
+        let state = self.state();
+        let fresh = state
+            .token
+            .as_ref()
+            .is_some_and(|t| t.is_fresh(self.clock.now_ms()));
+        !fresh && state.inflight.is_none() && self.backed_off_error(&state).is_none()
+    }
+
+    /// Adopts the token entry a caller read from the store itself (`None`:
+    /// the store holds none), by the shared source's rules (decoding, sealed
+    /// values, rejected tokens): a usable token is published — refresh ahead
+    /// scheduled — and counted as a store hit. `Unusable` sends the caller to
+    /// `get_after_read(store, true)`; `Undecided` (the value needs scrypt, or
+    /// is sealed and this connector has no secret key) to `get`, which reads
+    /// and decodes off the caller's thread and reports such errors.
+    /// `queue`: where to schedule the refresh ahead when the caller is not on
+    /// the runtime (else a timer task is spawned, as for any published token).
+    pub fn adopt_stored(
+        self: &Arc<Self>,
+        value: Option<&str>,
+        queue: Option<&AheadQueue>,
+    ) -> Stored {
+        let now = self.clock.now_ms();
+        let token = match self.shared.usable_now(value, now) {
+            Some(Ok(Some(token))) => token,
+            Some(Ok(None)) => return Stored::Unusable,
+            None | Some(Err(_)) => return Stored::Undecided,
+        };
+        let token = Arc::new(token);
+        let generation = {
+            let mut state = self.state();
+            if let Some(current) = state.token.as_ref().filter(|t| t.is_fresh(now)) {
+                if current.expires_at >= token.expires_at {
+                    return Stored::Adopted(current.clone(), self.generation());
+                }
+            }
+            self.install(&mut state, Some(token.clone()))
+        };
+        bump(&self.counters.store_hits);
+        bump(&self.counters.misses);
+        match queue {
+            Some(queue) => queue.push(self, &token, generation),
+            None => self.schedule_ahead(&token, generation),
+        }
+        Stored::Adopted(token, generation)
     }
 
     /// Waits until the store writes of the last refresh have finished (they

@@ -13,7 +13,7 @@ use super::counters::bump;
 use super::shared::SharedSource;
 use crate::engine::entry::crypto;
 use crate::engine::entry::stored::{
-    decode_async, encode_async, open_async, owner_of, seal_async, ttl, with_owner,
+    decode_async, decode_now, encode_async, open_async, owner_of, seal_async, ttl, with_owner,
 };
 use crate::engine::error::{known_code, ConnectorError, Result};
 use crate::engine::token::Token;
@@ -144,20 +144,28 @@ impl SharedSource {
     /// current key or (once per slot, after the store answered that the current
     /// key holds none) the legacy key, which is then written forward. An entry
     /// of another configuration under the JS package's key moves this one to
-    /// its own keys.
-    pub(super) async fn load(&self, store: &GuardedStore, floor: i64) -> Result<Option<Token>> {
-        let mut read = self.read(store, &self.keys().entry, floor).await?;
-        if read == Read::Foreign {
-            self.collide();
-            read = self.read(store, &self.keys().entry, floor).await?;
-        }
-        match read {
-            Read::Token(token) => {
-                bump(&self.counters.store_hits);
-                return Ok(Some(token));
+    /// its own keys. `entry_read`: the caller read the current key already
+    /// (and found none).
+    pub(super) async fn load(
+        &self,
+        store: &GuardedStore,
+        floor: i64,
+        entry_read: bool,
+    ) -> Result<Option<Token>> {
+        if !entry_read {
+            let mut read = self.read(store, &self.keys().entry, floor).await?;
+            if read == Read::Foreign {
+                self.collide();
+                read = self.read(store, &self.keys().entry, floor).await?;
             }
-            Read::Failed | Read::Foreign => return Ok(None),
-            Read::Absent => {}
+            match read {
+                Read::Token(token) => {
+                    bump(&self.counters.store_hits);
+                    return Ok(Some(token));
+                }
+                Read::Failed | Read::Foreign => return Ok(None),
+                Read::Absent => {}
+            }
         }
         if self.legacy_read.swap(true, Ordering::AcqRel) {
             return Ok(None);
@@ -169,6 +177,27 @@ impl SharedSource {
         bump(&self.counters.store_hits);
         let _ = self.save(store, &legacy).await;
         Ok(Some(legacy))
+    }
+
+    /// The token in `value`, the token entry as a caller read it, if it can be
+    /// served (`accepts`) and decoded without scrypt; `None`: it needs scrypt
+    /// (the caller leaves the read to the refresh path). Counted as a read.
+    pub(super) fn usable_now(
+        &self,
+        value: Option<&str>,
+        floor: i64,
+    ) -> Option<Result<Option<Token>>> {
+        bump(&self.counters.store_reads);
+        let Some(value) = value else {
+            return Some(Ok(None));
+        };
+        if owner_of(value).is_some_and(|owner| owner != self.strong) {
+            // Another configuration's entry: the refresh path moves this one
+            // to its own keys.
+            return Some(Ok(None));
+        }
+        let decoded = decode_now(value, self.secret(), self.clock.now_ms())?;
+        Some(decoded.map(|token| token.filter(|token| self.accepts(token, floor))))
     }
 
     /// Writes `token` under the slot's key unless the store holds a newer

@@ -27,6 +27,7 @@ pub mod schedule;
 pub mod shared;
 pub mod source;
 
+pub use ahead::AheadQueue;
 pub use cached::Slot;
 pub use counters::SlotStats;
 pub use events::{SlotEvent, SlotListener, TokensEvent};

@@ -56,6 +56,10 @@ pub struct Want {
     pub floor: Option<i64>,
     /// Whether this is a refresh ahead of expiry (for the events).
     pub background: bool,
+    /// The caller already read the token entry and found nothing usable
+    /// (`Slot::adopt_stored`): the first look skips it (the legacy key, the
+    /// fleet's failure and the rotation are still read).
+    pub entry_read: bool,
 }
 
 /// The outcome of a successful refresh.
@@ -200,7 +204,7 @@ impl SharedSource {
             let Some(store) = store else {
                 return self.refresh(None, want, None).await;
             };
-            if let Some(token) = self.adopt(&store, want.floor).await? {
+            if let Some(token) = self.adopt(&store, want.floor, want.entry_read).await? {
                 // Once per slot, after the caller has the token: does the fleet
                 // use a rotated refresh token?
                 let finish = (!self.rotation_read.load(Ordering::Acquire)).then(|| {
@@ -222,17 +226,29 @@ impl SharedSource {
         .boxed()
     }
 
-    /// The store's token if it expires after `floor` (never without one).
-    async fn adopt(&self, store: &GuardedStore, floor: Option<i64>) -> Result<Option<Arc<Token>>> {
+    /// The store's token if it expires after `floor` (never without one);
+    /// `entry_read`: the caller already read the token entry.
+    async fn adopt(
+        &self,
+        store: &GuardedStore,
+        floor: Option<i64>,
+        entry_read: bool,
+    ) -> Result<Option<Arc<Token>>> {
         let Some(floor) = floor else {
             return Ok(None);
         };
-        let invalidated = lock(&self.invalidated).clone();
         Ok(self
-            .load(store, floor)
+            .load(store, floor, entry_read)
             .await?
-            .filter(|token| invalidated.as_deref() != Some(token.access_token.as_str()))
+            .filter(|token| self.accepts(token, floor))
             .map(Arc::new))
+    }
+
+    /// Whether a token read from a store may be served: it expires after
+    /// `floor` and is not one the application reported as rejected.
+    pub(super) fn accepts(&self, token: &Token, floor: i64) -> bool {
+        token.expires_at > floor
+            && lock(&self.invalidated).as_deref() != Some(token.access_token.as_str())
     }
 
     /// Fails with the fleet's recorded failure while its back-off lasts.
@@ -272,7 +288,7 @@ impl SharedSource {
                     }
                     tokio::time::sleep(poll.mul_f64(0.5 + random::unit())).await;
                     poll = (poll * 2).min(MAX_POLL);
-                    if let Some(token) = self.adopt(&store, floor).await? {
+                    if let Some(token) = self.adopt(&store, floor, false).await? {
                         return Ok(Obtained::ready(token));
                     }
                     // The owner failed: its failure is ours, at once.
@@ -309,7 +325,7 @@ impl SharedSource {
     ) -> Result<Obtained> {
         let floor = want.floor;
         let lease = Arc::new(lease);
-        let adopted = match self.adopt(&store, floor).await {
+        let adopted = match self.adopt(&store, floor, false).await {
             Ok(Some(token)) => Ok(Some(token)),
             Ok(None) => self.check_failure(&store).await.map(|()| None),
             Err(error) => Err(error),

@@ -3,7 +3,7 @@
 //! `refresh_token`, it is used from then on. It knows nothing of stores,
 //! locks or caching (those are the layers above).
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
@@ -44,9 +44,26 @@ impl TokenEndpoint for OAuthClient {
     }
 }
 
-/// The process-wide HTTP endpoint with the default settings.
+/// The process-wide client with the default settings, made on the first
+/// refresh: building it loads the system's roots (tens of milliseconds), which
+/// a slot served from a store never needs.
+struct SharedHttp;
+
+impl TokenEndpoint for SharedHttp {
+    fn refresh<'a>(
+        &'a self,
+        config: &'a ConnectorConfig,
+        refresh_token: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Token>> {
+        OAuthClient::refresh(OAuthClient::shared(), config, refresh_token).boxed()
+    }
+}
+
+/// The process-wide HTTP endpoint with the default settings (its client made
+/// on first use).
 pub fn http_endpoint() -> Arc<dyn TokenEndpoint> {
-    OAuthClient::shared().clone()
+    static SHARED: LazyLock<Arc<dyn TokenEndpoint>> = LazyLock::new(|| Arc::new(SharedHttp));
+    SHARED.clone()
 }
 
 /// What the layer above needs from a token source.

@@ -1,0 +1,272 @@
+'use strict';
+// Issue 12's rows of `npm run bench`: the paths where a peer used to lead,
+// measured side by side in one run — this package, the published JS connector
+// (zcatalyst-sdk-node's) and google-auth-library's OAuth2Client.
+//
+//   node bench/targets.js                  just these rows
+//   node --expose-gc bench/targets.js child <mode> <peer> [n]   one measurement (used by the rows)
+//
+// Memory and 100k-connector rows run each peer in its own process started
+// with --expose-gc, so one peer's heap does not weigh on another's numbers.
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const CONNECTORS = Number(process.env.BENCH_CONNECTORS || 100_000);
+const FIRST_CALLS = 300;
+const FRESH_RUNS = 5;
+
+const fmt = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
+const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
+
+/** `ours / best peer` as "0.62x (ahead)" or "1.30x (behind)". */
+function versus(ours, peer) {
+  const r = ours / peer;
+  return `${r.toFixed(2)}x ${r <= 1 ? '(ahead or equal)' : '(behind)'}`;
+}
+
+function settingsFor(i, url) {
+  return {
+    client_id: '1000.CLIENTID',
+    client_secret: 'client-secret-value',
+    auth_url: url,
+    refresh_url: url,
+    refresh_token: `1000.refresh-token-${process.pid}-${i}`,
+    redirect_url: 'https://app.example.com/callback',
+    expires_in: 3600,
+  };
+}
+
+// ---- measurements run in a child process ------------------------------------
+
+function gc() {
+  for (let i = 0; i < 4; i++) global.gc();
+}
+
+function memory() {
+  gc();
+  const m = process.memoryUsage();
+  return m.rss;
+}
+
+/** A connector factory per peer over a store already holding every token. */
+function peer(name, url, n) {
+  const { catalystApp, mapStore, jsCacheKey, entryValue } = require('../__test__/helpers/stores');
+  const all = Array.from({ length: n }, (_, i) => settingsFor(i, url));
+  if (name === 'google') {
+    const { OAuth2Client } = require('google-auth-library');
+    return {
+      all,
+      open(s) {
+        const client = new OAuth2Client({ clientId: s.client_id, clientSecret: s.client_secret });
+        client.setCredentials({ access_token: `at-${s.refresh_token}`, refresh_token: s.refresh_token, expiry_date: Date.now() + 3_000_000 });
+        return client;
+      },
+      token: (client) => client.getAccessToken().then((r) => r.token),
+    };
+  }
+  const app = name === 'ours-custom' ? null : catalystApp();
+  const store = name === 'ours-custom' ? mapStore() : null;
+  const entries = app ? app.entries : store.entries;
+  for (const s of all) entries.set(jsCacheKey('c', s), entryValue(`at-${s.refresh_token}`));
+  if (store) store.calls.length = 0;
+  if (name === 'js') {
+    const { JsConnection } = require('./js-package');
+    return { all, open: (s) => new JsConnection(app, { c: s }).getConnector('c'), token: (c) => c.getAccessToken() };
+  }
+  const { Connection } = require('..');
+  const second = app ?? { store };
+  return { all, open: (s) => new Connection({ c: s }, second).getConnector('c'), token: (c) => c.getAccessToken() };
+}
+
+const children = {
+  /** The first getAccessToken() of a fresh process, token in the store. */
+  async fresh(name) {
+    const url = 'http://127.0.0.1:9/token'; // never called: the store has the token
+    const p = peer(name, url, 1);
+    const start = process.hrtime.bigint();
+    const token = await p.token(p.open(p.all[0]));
+    const ns = Number(process.hrtime.bigint() - start);
+    if (!token) throw new Error('no token');
+    return { ns };
+  },
+
+  /** Bytes per live connector (each with its token), then per connector after they are dropped. */
+  async memory(name, n) {
+    const url = 'http://127.0.0.1:9/token';
+    const p = peer(name, url, n);
+    const base = memory();
+    let held = p.all.map((s) => ({ c: s }));
+    let connectors = held.map((json) => p.open(json.c));
+    for (let i = 0; i < n; i += 1000) {
+      await Promise.all(connectors.slice(i, i + 1000).map((c) => p.token(c)));
+    }
+    const live = memory() - base;
+    held = null;
+    connectors = null;
+    p.all.length = 0;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const dropped = memory() - base;
+    return { live: live / n, dropped: dropped / n };
+  },
+
+  /** ns per warm getAccessToken() over n connectors called round-robin. */
+  async roundRobin(name, n) {
+    const url = 'http://127.0.0.1:9/token';
+    const p = peer(name, url, n);
+    const connectors = p.all.map((s) => p.open(s));
+    for (let i = 0; i < n; i += 1000) await Promise.all(connectors.slice(i, i + 1000).map((c) => p.token(c)));
+    const ops = Math.max(n * 3, 300_000);
+    let best = Infinity;
+    for (let round = 0; round < 3; round++) {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < ops; i++) await p.token(connectors[i % n]);
+      best = Math.min(best, Number(process.hrtime.bigint() - start) / ops);
+    }
+    return { ns: best };
+  },
+};
+
+function child(mode, name, n) {
+  const args = ['--expose-gc', __filename, 'child', mode, name, String(n ?? 0)];
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 600_000 });
+  if (result.status !== 0) throw new Error(`${mode} ${name} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop());
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+// ---- measurements in this process --------------------------------------------
+
+/** Mean ns of the first getAccessToken() of a new connector whose token is in the store (process warm). */
+async function firstCallNs(name, redisUrl) {
+  const url = 'http://127.0.0.1:9/token';
+  const { Connection } = require('..');
+  if (name === 'ours-redis') {
+    const { startRedis } = require('../__test__/helpers/redis');
+    const { jsCacheKey, entryValue } = require('../__test__/helpers/stores');
+    const all = Array.from({ length: FIRST_CALLS * 2 }, (_, i) => settingsFor(`redis-${Date.now()}-${i}`, url));
+    for (const s of all) await redisUrl.command('SET', jsCacheKey('c', s), entryValue(`at-${s.refresh_token}`), 'PX', 3_600_000);
+    const open = (s) => new Connection({ c: s }, { store: redisUrl.url }).getConnector('c');
+    return timeFirstCalls(all, open, (c) => c.getAccessToken());
+  }
+  const p = peer(name, url, FIRST_CALLS * 2);
+  return timeFirstCalls(p.all, p.open, p.token);
+}
+
+async function timeFirstCalls(all, open, token) {
+  const half = all.length / 2;
+  for (const s of all.slice(0, half)) await token(open(s)); // warm-up
+  const start = process.hrtime.bigint();
+  for (const s of all.slice(half)) await token(open(s));
+  return Number(process.hrtime.bigint() - start) / half;
+}
+
+async function nsPerOp(ops, fn) {
+  for (let i = 0; i < Math.min(ops, 20_000); i++) await fn();
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < ops; i++) await fn();
+  return Number(process.hrtime.bigint() - start) / ops;
+}
+
+async function best(ops, fn) {
+  let result = Infinity;
+  for (let i = 0; i < 3; i++) result = Math.min(result, await nsPerOp(ops, fn));
+  return result;
+}
+
+/** The rows, as `[measure, ours, peers, ratio]`. */
+async function targetRows() {
+  const rows = [];
+  // BENCH_ONLY=t1,t4 runs just those rows (for iterating; `npm run bench` runs all).
+  const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+  const want = (row) => only === null || only.has(row);
+  const { redisMissing, startRedis } = require('../__test__/helpers/redis');
+
+  // 1. Token in a JS-side store, steady state and a fresh process.
+  if (want('t1')) {
+  const oursApp = await firstCallNs('ours-catalyst');
+  const oursCustom = await firstCallNs('ours-custom');
+  const jsApp = await firstCallNs('js');
+  rows.push(['(t1) first `getAccessToken()` of a new connector, token in Catalyst Cache (in-memory fake), warm process',
+    fmt(oursApp), `JS ${fmt(jsApp)}`, versus(oursApp, jsApp)]);
+  rows.push(['(t1) same, token in a custom JS store (Map)', fmt(oursCustom), `JS (Catalyst) ${fmt(jsApp)}`, versus(oursCustom, jsApp)]);
+  const freshOurs = median(Array.from({ length: FRESH_RUNS }, () => child('fresh', 'ours-catalyst').ns));
+  const freshJs = median(Array.from({ length: FRESH_RUNS }, () => child('fresh', 'js').ns));
+  rows.push([`(t1) same, first call of a fresh process (after require; median of ${FRESH_RUNS})`, fmt(freshOurs), `JS ${fmt(freshJs)}`, versus(freshOurs, freshJs)]);
+  }
+
+  // 2. Redis on loopback.
+  const missing = redisMissing();
+  if (!want('t2')) {
+    // skipped
+  } else if (missing) {
+    rows.push(['(t2) first call, token in Redis (loopback)', `skipped: ${missing}`, '', '']);
+  } else {
+    const redis = await startRedis();
+    try {
+      const oursRedis = await firstCallNs('ours-redis', redis);
+      rows.push(['(t2) first call of a new connector, token in Redis (loopback), warm process', fmt(oursRedis), 'target ≤ 60 µs', oursRedis <= 60_000 ? 'met' : 'not met']);
+    } finally {
+      await redis.stop();
+    }
+  }
+
+  // 3. Memory per connector.
+  if (want('t3')) {
+  const mem = {};
+  for (const name of ['ours-catalyst', 'js', 'google']) mem[name] = child('memory', name, CONNECTORS);
+  rows.push([`(t3) memory per live connector with its token, ${CONNECTORS / 1000}k connectors (RSS after GC)`,
+    kb(mem['ours-catalyst'].live), `JS ${kb(mem.js.live)} · google ${kb(mem.google.live)}`, `target ≤ 1.5 KB: ${mem['ours-catalyst'].live <= 1536 ? 'met' : 'not met'}`]);
+  rows.push(['(t3) same, still held per connector after all are dropped and collected',
+    kb(mem['ours-catalyst'].dropped), `JS ${kb(mem.js.dropped)} · google ${kb(mem.google.dropped)}`, `target ≤ 0.3 KB: ${mem['ours-catalyst'].dropped <= 307 ? 'met' : 'not met'}`]);
+  }
+  if (!want('t4')) return rows;
+
+  // 4. Warm hits.
+  const { Connection } = require('..');
+  const { OAuth2Client } = require('google-auth-library');
+  const { mapStore } = require('../__test__/helpers/stores');
+  const store = mapStore();
+  const s = settingsFor('hit', 'http://127.0.0.1:9/token');
+  store.entries.set(require('../__test__/helpers/stores').jsCacheKey('c', s), require('../__test__/helpers/stores').entryValue('at-hit'));
+  const ours = new Connection({ c: s }, { store }).getConnector('c');
+  await ours.getAccessToken();
+  const google = new OAuth2Client({ clientId: 'c', clientSecret: 's' });
+  google.setCredentials({ access_token: 'at', refresh_token: 'rt', expiry_date: Date.now() + 3_000_000 });
+  const cached = 'cached-token';
+  const floor = await best(900_000, async () => cached);
+  const oursHit = await best(900_000, () => ours.getAccessToken());
+  const googleHit = await best(300_000, () => google.getAccessToken());
+  const floor2 = await best(900_000, async () => cached);
+  const floorBest = Math.min(floor, floor2);
+  rows.push(['(t4) reused connector, cache hit', fmt(oursHit), `google ${fmt(googleHit)} · floor ${fmt(floorBest)}`, `${(oursHit / floorBest).toFixed(2)}x floor (target ≤ 1.2x); ${versus(oursHit, googleHit)} vs google`]);
+  const rrOurs = child('roundRobin', 'ours-catalyst', CONNECTORS).ns;
+  const rrGoogle = child('roundRobin', 'google', CONNECTORS).ns;
+  const rrJs = child('roundRobin', 'js', CONNECTORS).ns;
+  rows.push([`(t4) warm hit, ${CONNECTORS / 1000}k connectors called round-robin`, fmt(rrOurs), `google ${fmt(rrGoogle)} · JS ${fmt(rrJs)}`, `${versus(rrOurs, rrGoogle)} vs google`]);
+  return rows;
+}
+
+async function main() {
+  if (process.argv[2] === 'child') {
+    const [, , , mode, name, n] = process.argv;
+    const result = await children[mode](name, Number(n));
+    console.log(JSON.stringify(result));
+    process.exit(0);
+  }
+  const rows = await targetRows();
+  console.log(`\nissue 12 rows: zcatalyst-connector-rs vs zcatalyst-sdk-node ${require('zcatalyst-sdk-node/package.json').version} connector and google-auth-library ${require('google-auth-library/package.json').version}, Node ${process.version}\n`);
+  console.log('| measure | ours | peers | ours / best peer |');
+  console.log('|---|---|---|---|');
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+  process.exit(0);
+}
+
+if (require.main === module) main().catch((error) => { console.error(error); process.exit(1); });
+
+module.exports = { targetRows };

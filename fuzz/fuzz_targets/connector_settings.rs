@@ -1,0 +1,71 @@
+//! The connector-settings parser over arbitrary JSON.
+//!
+//! Input: the connector's name, a newline, then the JSON of its entry
+//! (`connection_json[name]`); input that is not JSON is skipped.
+//!
+//! Properties: `ConnectorConfig::from_entry` never panics, nor does
+//! formatting its error; an accepted configuration has the four required
+//! properties non-empty; and its `Debug` output never shows the secrets. The
+//! last is checked as "the output does not depend on the secret values": the
+//! same configuration with `client_secret`, `refresh_token` and `secret_key`
+//! replaced by other values formats identically. (A literal "does not contain"
+//! check would fail on short secrets such as `"a"` that occur in other fields'
+//! text by chance; where a secret does not occur in the neutral output, the
+//! equality implies it does not occur in the real one either, which is also
+//! asserted.)
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
+use zcatalyst_connector_rs::engine::config::ConnectorConfig;
+
+fuzz_target!(|data: &[u8]| {
+    let (name, json) = match data.iter().position(|&b| b == b'\n') {
+        Some(at) => (&data[..at], &data[at + 1..]),
+        None => (&b"crm"[..], data),
+    };
+    let name = String::from_utf8_lossy(name);
+    let Ok(entry) = serde_json::from_slice::<Value>(json) else {
+        return;
+    };
+    let config = match ConnectorConfig::from_entry(&name, &entry) {
+        Ok(config) => config,
+        Err(error) => {
+            let _ = (error.code(), error.to_string(), format!("{error:?}"));
+            return;
+        }
+    };
+    for required in [
+        &config.client_id,
+        &config.client_secret,
+        &config.auth_url,
+        &config.refresh_url,
+    ] {
+        assert!(!required.is_empty(), "a required property came out empty");
+    }
+    let shown = format!("{config:?}");
+    let neutral = ConnectorConfig {
+        client_secret: "\u{1}client-secret\u{1}".into(),
+        refresh_token: config
+            .refresh_token
+            .as_ref()
+            .map(|_| "\u{1}refresh-token\u{1}".into()),
+        secret_key: config
+            .secret_key
+            .as_ref()
+            .map(|_| "\u{1}secret-key\u{1}".into()),
+        ..config.clone()
+    };
+    let neutral_shown = format!("{neutral:?}");
+    assert_eq!(shown, neutral_shown, "Debug output depends on a secret");
+    let secrets = [
+        Some(config.client_secret.as_str()),
+        config.refresh_token.as_deref(),
+        config.secret_key.as_deref(),
+    ];
+    for secret in secrets.into_iter().flatten() {
+        if !neutral_shown.contains(secret) {
+            assert!(!shown.contains(secret), "Debug output shows a secret");
+        }
+    }
+});
