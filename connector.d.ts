@@ -253,12 +253,14 @@ export interface ConnectorCounters {
   storeErrors: number
   /** Refreshes that found another process's fleet lock and waited. */
   lockWaits: number
-  /** Waits that ended with this process taking an expired or released lock over. */
+  /** Waits that ended with this process refreshing itself under the lease (the owner died or stalled). */
   lockTakeovers: number
   /** Refreshes made ahead of expiry, in the background. */
   backgroundRefreshes: number
   /** Refresh tokens the provider rotated to. */
   rotations: number
+  /** Calls answered at once with a failure being backed off (see `retryAfter`). */
+  backedOff: number
 }
 
 /** The stable codes of {@link CatalystConnectorError} (see the README's error table). */
@@ -277,6 +279,8 @@ export type CatalystConnectorErrorCode =
   | 'app/SECRET_KEY_MISSING'
   | 'app/INVALID_STORE'
   | 'app/STORE_UNAVAILABLE'
+  | 'app/LOCK_UNAVAILABLE'
+  | 'app/INTERNAL'
   | 'app/ABORTED'
 
 /** `CatalystConnectorError.toJSON()`: what is safe to log. */
@@ -322,6 +326,11 @@ export declare class CatalystConnectorError extends Error {
   readonly value: unknown
   /** 400 for usage errors, the token endpoint's HTTP status for its answers, 503 when it could not be reached. */
   readonly statusCode: number
+  /**
+   * While a failed refresh is backed off: milliseconds until the next attempt
+   * (every caller gets the same failure at once until then). Absent otherwise.
+   */
+  readonly retryAfter?: number
   /** `{ code, message, value, statusCode }`. */
   toJSON(): CatalystConnectorErrorJSON
   /** The JSON of `toJSON()`. */
