@@ -113,7 +113,10 @@ test('refreshAndPersistToken resolves to the new token; putAccessTokenInCache gi
   assert.equal(token, connector.accessToken);
   const entry = await connector.putAccessTokenInCache();
   assert.match(entry.cache_name, /^ZC_CONN_crm:[0-9a-f]{5}$/);
-  assert.equal(entry.cache_value, JSON.stringify({ access_token: token, expiry_in_seconds: 3600, expires_at: connector.expiresAt }));
+  // The JS package's fields in its order, then the writer's strong fingerprint.
+  const { zc_fp: fingerprint, ...jsFields } = JSON.parse(entry.cache_value);
+  assert.equal(JSON.stringify(jsFields), JSON.stringify({ access_token: token, expiry_in_seconds: 3600, expires_at: connector.expiresAt }));
+  assert.match(fingerprint, /^[0-9a-f]{32}$/);
   assert.equal(entry.expiry_in_hours, 1);
 });
 

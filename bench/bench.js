@@ -9,6 +9,7 @@ const { storeRows } = require('./stores');
 const { refreshRows } = require('./refresh');
 const { zcrmsdkRows } = require('./zcrmsdk');
 const { failureRows } = require('./failures');
+const { leaseRows } = require('./lease');
 
 const CONCURRENT = 1000;
 const WARM_OPS = Number(process.env.BENCH_OPS || 300_000);
@@ -64,6 +65,7 @@ async function main() {
   rows.push(...await storeRows(mock, fmt));
   rows.push(...await refreshRows(fmt));
   rows.push(...await failureRows());
+  rows.push(...await leaseRows());
   rows.push(...await zcrmsdkRows(fmt));
 
   console.log(`\nzcatalyst-connector-rs vs zcatalyst-sdk-node ${require('zcatalyst-sdk-node/package.json').version} connector, Node ${process.version}, mock endpoint answering in 50 ms\n`);

@@ -152,7 +152,8 @@ impl SharedSource {
         floor: i64,
         entry_read: bool,
     ) -> Result<Option<Token>> {
-        if !entry_read {
+        // A caller's read of the JS key says nothing about our own key.
+        if !entry_read || self.is_collided() {
             let mut read = self.read(store, &self.keys().entry, floor).await?;
             if read == Read::Foreign {
                 self.collide();
@@ -192,8 +193,9 @@ impl SharedSource {
             return Some(Ok(None));
         };
         if owner_of(value).is_some_and(|owner| owner != self.strong) {
-            // Another configuration's entry: the refresh path moves this one
-            // to its own keys.
+            // Another configuration's entry: move to our own keys (which the
+            // refresh path then reads).
+            self.collide();
             return Some(Ok(None));
         }
         let decoded = decode_now(value, self.secret(), self.clock.now_ms())?;
