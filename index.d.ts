@@ -300,6 +300,12 @@ export interface Exchanged {
 }
 
 /**
+ * `freshBoard(): Float64Array | undefined` — the board over the engine's
+ * memory (never freed), for the first JS environment that asks.
+ */
+export declare function freshBoard(): Float64Array | undefined
+
+/**
  * A fresh token: cached, read from `store`, or from the one refresh all
  * concurrent callers share.
  */

@@ -833,6 +833,7 @@ module.exports.authorizationUrl = nativeBinding.authorizationUrl
 module.exports.callOptions = nativeBinding.callOptions
 module.exports.connectorUrls = nativeBinding.connectorUrls
 module.exports.exchangeCode = nativeBinding.exchangeCode
+module.exports.freshBoard = nativeBinding.freshBoard
 module.exports.getToken = nativeBinding.getToken
 module.exports.invalidateToken = nativeBinding.invalidateToken
 module.exports.jsStore = nativeBinding.jsStore

@@ -1,6 +1,9 @@
-//! `freshGeneration(handle)`, the one native call of a cache hit, as a raw
-//! Node-API callback: the generated wrapper's argument handling costs about
-//! three times the work itself, and this call runs on every `getAccessToken()`.
+//! The cache hit's native side. `freshBoard()` hands JavaScript the engine's
+//! freshness board (`engine::slot::board`) as a `Float64Array`, so a hit makes
+//! no native call; `freshGeneration(handle)` is the fallback where there is no
+//! board (a second JS environment in the process, a runtime that refuses
+//! external buffers), as a raw Node-API callback: the generated wrapper's
+//! argument handling costs about three times the work itself.
 
 use std::ptr;
 
@@ -8,7 +11,9 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
-use crate::engine::slot::registry;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::engine::slot::{board, registry};
 use crate::support::clock::coarse_now_ms;
 
 /// The generation of the slot's token if it is fresh now, else 0.
@@ -44,6 +49,51 @@ unsafe extern "C" fn fresh_generation_callback(
         sys::napi_create_uint32(env, fresh_generation(handle), &mut result);
     }
     result
+}
+
+/// Whether a JS environment already has the board (only the first gets it:
+/// its hit counts are added without synchronisation).
+static BOARD_GIVEN: AtomicBool = AtomicBool::new(false);
+
+/// `freshBoard(): Float64Array | undefined` — the board over the engine's
+/// memory (never freed), for the first JS environment that asks.
+#[napi(js_name = "freshBoard", ts_return_type = "Float64Array | undefined")]
+pub fn fresh_board(env: &Env) -> Result<Unknown<'_>> {
+    let undefined = || -> Result<Unknown<'_>> { ().into_unknown(env) };
+    let Some((memory, bytes)) = board::memory() else {
+        return undefined();
+    };
+    if BOARD_GIVEN.swap(true, Ordering::AcqRel) {
+        return undefined();
+    }
+    let mut buffer = ptr::null_mut();
+    let mut array = ptr::null_mut();
+    // SAFETY: the board's memory lives as long as the process and is never
+    // freed, so no finalizer is needed; the typed array covers exactly it.
+    let made = unsafe {
+        sys::napi_create_external_arraybuffer(
+            env.raw(),
+            memory.cast(),
+            bytes,
+            None,
+            ptr::null_mut(),
+            &mut buffer,
+        ) == sys::Status::napi_ok
+            && sys::napi_create_typedarray(
+                env.raw(),
+                sys::TypedarrayType::float64_array,
+                bytes / 8,
+                buffer,
+                0,
+                &mut array,
+            ) == sys::Status::napi_ok
+    };
+    if !made {
+        BOARD_GIVEN.store(false, Ordering::Release);
+        return undefined();
+    }
+    // SAFETY: `array` was just created in this env.
+    unsafe { Unknown::from_napi_value(env.raw(), array) }
 }
 
 /// Adds the raw hot-path function to the module's exports.

@@ -6,13 +6,14 @@
 //! refresh reaches a token (store, fleet lock, provider) is the shared
 //! source's business (`shared`).
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures::future::{BoxFuture, FutureExt, Shared};
 
 use super::ahead::AheadQueue;
 use super::backoff::retry_at;
+use super::board;
 use super::counters::{bump, Counters, SlotStats};
 use super::entries::WrittenEntry;
 use super::events::{SlotEvent, SlotListener, TokensEvent};
@@ -89,6 +90,8 @@ pub struct Slot {
     pub(super) uses_at_install: AtomicU64,
     pub(super) refresh_ahead: AtomicBool,
     caller: Mutex<CallerOptions>,
+    /// The slot's row on the freshness board (`board`), `usize::MAX` for none.
+    board_row: AtomicUsize,
 }
 
 impl Slot {
@@ -104,7 +107,20 @@ impl Slot {
         endpoint: Arc<dyn TokenEndpoint>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let config = Arc::new(config);
+        Slot::with_shared_config(Arc::new(config), endpoint, clock)
+    }
+
+    /// A cold slot over HTTP and the system clock for a configuration the
+    /// caller keeps too (the registry's index shares it: stored once).
+    pub fn with_config(config: Arc<ConnectorConfig>) -> Self {
+        Slot::with_shared_config(config, http_endpoint(), clock::system())
+    }
+
+    fn with_shared_config(
+        config: Arc<ConnectorConfig>,
+        endpoint: Arc<dyn TokenEndpoint>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let counters = Arc::new(Counters::default());
         let source = Arc::new(ProviderSource::new(
             config.clone(),
@@ -131,6 +147,28 @@ impl Slot {
                 store: None,
                 refresh_ahead: true,
             }),
+            board_row: AtomicUsize::new(usize::MAX),
+        }
+    }
+
+    /// Publishes this slot's freshness on row `row` of the board from now on.
+    pub fn attach_board(&self, row: usize) {
+        let state = self.state();
+        board::reset(row);
+        self.board_row.store(row, Ordering::Release);
+        board::publish(
+            row,
+            self.fresh_until.load(Ordering::Acquire),
+            self.generation(),
+        );
+        drop(state);
+    }
+
+    /// Hits JavaScript served from the board.
+    fn board_hits(&self) -> u64 {
+        match self.board_row.load(Ordering::Acquire) {
+            usize::MAX => 0,
+            row => board::js_hits(row),
         }
     }
 
@@ -155,7 +193,9 @@ impl Slot {
 
     /// Calls so far, answered from memory or not.
     pub(super) fn uses(&self) -> u64 {
-        self.counters.hits.load(Ordering::Relaxed) + self.counters.misses.load(Ordering::Relaxed)
+        self.counters.hits.load(Ordering::Relaxed)
+            + self.counters.misses.load(Ordering::Relaxed)
+            + self.board_hits()
     }
 
     /// The current generation (0: none).
@@ -206,7 +246,9 @@ impl Slot {
 
     /// A snapshot of the counters.
     pub fn stats(&self) -> SlotStats {
-        self.counters.snapshot()
+        let mut stats = self.counters.snapshot();
+        stats.hits += self.board_hits();
+        stats
     }
 
     /// The generation of the token if it is fresh at `now_ms`, else 0. This is
@@ -229,7 +271,7 @@ impl Slot {
     /// Records `token` (or none) as the current one; the caller holds the
     /// lock. Returns the new generation.
     fn install(&self, state: &mut State, token: Option<Arc<Token>>) -> u32 {
-        let generation = next_generation(self.generation.load(Ordering::Acquire));
+        let generation = next_generation();
         let fresh_until = token.as_ref().map_or(i64::MIN, |t| {
             t.expires_at.saturating_sub(COARSE_CLOCK_SLACK_MS)
         });
@@ -241,6 +283,10 @@ impl Slot {
         self.generation.store(0, Ordering::Release);
         self.fresh_until.store(fresh_until, Ordering::Release);
         self.generation.store(generation, Ordering::Release);
+        match self.board_row.load(Ordering::Acquire) {
+            usize::MAX => {}
+            row => board::publish(row, fresh_until, generation),
+        }
         generation
     }
 
@@ -518,9 +564,15 @@ impl Slot {
     }
 }
 
-fn next_generation(current: u32) -> u32 {
-    match current.wrapping_add(1) {
-        0 => 1,
-        n => n,
+/// A generation no other token in the process has (until the counter wraps
+/// after 2^32 publishes): a board row reused by another slot never matches a
+/// string JavaScript cached for the old one. 0 is never a generation.
+fn next_generation() -> u32 {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    loop {
+        let generation = NEXT.fetch_add(1, Ordering::Relaxed);
+        if generation != 0 {
+            return generation;
+        }
     }
 }

@@ -15,6 +15,7 @@
 
 mod ahead;
 pub mod backoff;
+pub mod board;
 pub mod cached;
 pub mod counters;
 pub mod entries;

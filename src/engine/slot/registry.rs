@@ -17,7 +17,8 @@ pub type SlotId = u32;
 
 #[derive(Default)]
 struct Table {
-    by_config: HashMap<ConnectorConfig, SlotId>,
+    /// The configuration is the slot's own (one allocation, shared).
+    by_config: HashMap<Arc<ConnectorConfig>, SlotId>,
 }
 
 /// Append-only and lock-free to read: the hot path indexes it on every call.
@@ -32,9 +33,12 @@ pub fn open(config: ConnectorConfig) -> (SlotId, Arc<Slot>) {
             return (*id, slot);
         }
     }
-    let slot = Arc::new(Slot::new(config.clone()));
+    let config = Arc::new(config);
+    let slot = Arc::new(Slot::with_config(config.clone()));
     // Pushes happen only under the table lock, so indices are dense.
     let id = (SLOTS.push(slot.clone()) + 1) as SlotId;
+    // The board row is the handle, so JavaScript reads row `handle`.
+    slot.attach_board(id as usize);
     table.by_config.insert(config, id);
     (id, slot)
 }
