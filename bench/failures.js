@@ -41,14 +41,14 @@ async function failureRows() {
   for (const [name, respond] of CASES) {
     const ours = await requestsUnder(respond, (url) => new Connection({ c: settings(url) }).getConnector('c'));
     const theirs = await requestsUnder(respond, (url) => new JsConnection(app, { c: settings(url) }).getConnector('c'));
-    rows.push([`(h) failing endpoint (${name}), ${CALLERS} callers × ${SECONDS} s: token requests`, String(ours), String(theirs), `${(theirs / Math.max(ours, 1)).toFixed(0)}x fewer`]);
+    rows.push([`(j) failing endpoint (${name}), ${CALLERS} callers × ${SECONDS} s: token requests`, String(ours), String(theirs), `${(theirs / Math.max(ours, 1)).toFixed(0)}x fewer`]);
   }
   // fetch() against an API answering 401 to every token (100 calls).
   const mock = await startMockOAuth();
   try {
     const connector = new Connection({ c: settings(mock.url) }).getConnector('c');
     for (let i = 0; i < 100; i += 1) await connector.fetch(`${mock.apiUrl.replace('/api', '/api/denied')}/x`);
-    rows.push(['(h) `fetch()` ×100 against an API that answers 401 to every token: token requests', String(mock.count), 'no fetch()', '']);
+    rows.push(['(j) `fetch()` ×100 against an API that answers 401 to every token: token requests', String(mock.count), 'no fetch()', '']);
   } finally {
     await mock.close();
   }

@@ -38,7 +38,7 @@ async function leaseRows() {
     return [];
   }
   const ms = await takeoverAfterKill();
-  return [['(i) lease owner `kill -9`ed mid-refresh, default settings, Redis: until 3 other processes have a token', `${(ms / 1000).toFixed(1)} s`, 'no lock (each process refreshes)', 'lease 4 s']];
+  return [['(k) lease owner `kill -9`ed mid-refresh, default settings, Redis: until 3 other processes have a token', `${(ms / 1000).toFixed(1)} s`, 'no lock (each process refreshes)', 'lease 4 s']];
 }
 
 module.exports = { leaseRows, takeoverAfterKill };
