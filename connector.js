@@ -32,6 +32,21 @@ const tokenStrings = [];
  * clock and makes no native call.
  */
 const board = native.freshBoard();
+
+/**
+ * Slot lifetimes: every handle the engine gives out carries a reference, and
+ * each object holding one (a settings object's validated record, a
+ * Connector) gives it back when it is collected; the engine frees a slot with
+ * none left once it is idle (its token stays in the store, if there is one).
+ */
+const slotRefs = new FinalizationRegistry(releaseHandle);
+
+function releaseHandle(handle) {
+  if (native.releaseSlot(handle)) {
+    tokenStrings[handle] = undefined;
+    rejections[handle] = undefined;
+  }
+}
 /** Per slot handle: the last token an API rejected and the one that replaced it. */
 const rejections = [];
 
@@ -112,6 +127,7 @@ function resolve(name, entry) {
     // `view`: the settings the Connector shows, with endpoints a data centre filled in.
     const view = settings.data_centre ? { ...settings, ...definedOnly(native.connectorUrls(handle)) } : settings;
     const resolved = { name, settings, view, handle };
+    slotRefs.register(resolved, handle);
     validated.set(entry, resolved);
     return resolved;
   }
@@ -151,11 +167,22 @@ class Connector {
     this.#settings = resolved.view;
     this.#handle = resolved.handle;
     this.#store = store;
+    native.retainSlot(resolved.handle);
+    slotRefs.register(this, resolved.handle, this);
+  }
+
+  /** Takes `handle` (carrying a reference for this connector) in place of the current one. */
+  #rehandle(handle) {
+    const old = this.#handle;
+    this.#handle = handle;
+    slotRefs.unregister(this);
+    slotRefs.register(this, handle, this);
+    releaseHandle(old);
   }
 
   #set(field, value) {
     const settings = { ...this.#settings, [field]: value };
-    this.#handle = openChecked(this.#name, settings, () => native.openConnector(this.#name, settings, true));
+    this.#rehandle(openChecked(this.#name, settings, () => native.openConnector(this.#name, settings, true)));
     this.#settings = settings;
   }
 
@@ -255,7 +282,7 @@ class Connector {
     const verifier = typeof codeVerifier === 'string' && codeVerifier !== '' ? codeVerifier : undefined;
     const exchanged = await this.#call(native.exchangeCode(this.#handle, typeof code === 'string' ? code : '', verifier, this.#store.options), callSite(this.generateAccessToken));
     this.#settings = { ...this.#settings, refresh_token: exchanged.refreshToken };
-    this.#handle = exchanged.handle;
+    this.#rehandle(exchanged.handle);
     return exchanged.accessToken;
   }
 
@@ -474,9 +501,12 @@ function missed(handle, store) {
   const pending = storeReads[handle];
   if (pending !== undefined) return pending;
   if (!native.storeReadWanted(handle, store.options)) return native.getToken(handle, store.options);
+  // The read holds a reference: the connector that asked may be collected
+  // before the store answers, and its handle must not be freed meanwhile.
+  native.retainSlot(handle);
   const reading = readThenAdopt(handle, store, read);
   storeReads[handle] = reading;
-  const done = () => { storeReads[handle] = undefined; };
+  const done = () => { storeReads[handle] = undefined; releaseHandle(handle); };
   reading.then(done, done);
   return reading;
 }

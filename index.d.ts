@@ -328,6 +328,9 @@ export declare function invalidateToken(handle: number, accessToken: string): bo
 /** A store whose operations are the JS function `call(op, key, value, ttlSeconds)`. */
 export declare function jsStore(name: string, call: (op: string, key: string, value: string, ttlSeconds: number) => Promise<string | null>, timeoutMs?: number): ExternalObject<unknown>
 
+/** Slots in the process (referenced, or unreferenced and still busy). */
+export declare function liveSlots(): number
+
 /** The memory-only store: the process-wide slot cache and nothing else. */
 export declare function memoryStore(): ExternalObject<unknown>
 
@@ -336,7 +339,8 @@ export declare function newCodeVerifier(): string
 
 /**
  * Validates `entry` as `connection_json[name]` and returns the handle of the
- * slot shared by every connector with this configuration. With
+ * slot shared by every connector with this configuration, carrying one
+ * reference for the caller (see `releaseSlot`). With
  * `input_valid = false` it throws the invalid-input error of the JS package.
  */
 export declare function openConnector(name: string, entry: any, inputValid: boolean): number
@@ -359,6 +363,19 @@ export declare function refreshToken(handle: number, options: ExternalObject<unk
  * `connector.js`; internal.
  */
 export declare function registerErrorClass(errorClass: typeof CatalystConnectorError): void
+
+/**
+ * Gives back a reference taken by `openConnector`, `exchangeCode` or
+ * `retainSlot`; returns whether the slot has none left (it is freed once
+ * idle, and its handle may then be reused).
+ */
+export declare function releaseSlot(handle: number): boolean
+
+/**
+ * One more reference to the slot behind `handle`, for another object that
+ * holds the handle (`connector.js` releases it when that object is collected).
+ */
+export declare function retainSlot(handle: number): boolean
 
 /** Revokes the refresh token at the provider and clears the cached and stored tokens. */
 export declare function revokeToken(handle: number, options: ExternalObject<unknown>): Promise<void>

@@ -14,7 +14,7 @@ use crate::engine::error::ConnectorError;
 use crate::engine::slot::cached::Stored;
 use crate::engine::slot::exchange::exchange_code;
 use crate::engine::slot::registry::{self, SlotId};
-use crate::engine::slot::{AheadQueue, Slot};
+use crate::engine::slot::{install_queue, AheadQueue, Slot};
 use crate::engine::token::Token;
 
 /// The slot behind `handle` (a JS error for an unknown one).
@@ -35,7 +35,8 @@ fn token_promise<'e>(
 }
 
 /// Validates `entry` as `connection_json[name]` and returns the handle of the
-/// slot shared by every connector with this configuration. With
+/// slot shared by every connector with this configuration, carrying one
+/// reference for the caller (see `releaseSlot`). With
 /// `input_valid = false` it throws the invalid-input error of the JS package.
 #[napi(js_name = "openConnector")]
 pub fn open_connector(
@@ -48,7 +49,30 @@ pub fn open_connector(
         return Err(js_error(&env, &ConnectorError::InvalidInput));
     }
     let config = ConnectorConfig::from_entry(&name, &entry).map_err(|e| js_error(&env, &e))?;
+    // Refreshes ahead of this process's slots wait in the one queue.
+    ahead_queue();
     Ok(registry::open(config).0)
+}
+
+/// One more reference to the slot behind `handle`, for another object that
+/// holds the handle (`connector.js` releases it when that object is collected).
+#[napi(js_name = "retainSlot")]
+pub fn retain_slot(handle: u32) -> bool {
+    registry::retain(handle)
+}
+
+/// Gives back a reference taken by `openConnector`, `exchangeCode` or
+/// `retainSlot`; returns whether the slot has none left (it is freed once
+/// idle, and its handle may then be reused).
+#[napi(js_name = "releaseSlot")]
+pub fn release_slot(handle: u32) -> bool {
+    registry::release(handle)
+}
+
+/// Slots in the process (referenced, or unreferenced and still busy).
+#[napi(js_name = "liveSlots")]
+pub fn live_slots() -> u32 {
+    u32::try_from(registry::live()).unwrap_or(u32::MAX)
 }
 
 /// The access token of generation `generation`, or null if it was replaced.
@@ -110,6 +134,7 @@ fn ahead_queue() -> &'static AheadQueue {
         let queue = Arc::new(AheadQueue::default());
         let runner = queue.clone();
         napi::bindgen_prelude::spawn(async move { runner.run().await });
+        install_queue(queue.clone());
         queue
     });
     &QUEUE

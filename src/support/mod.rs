@@ -7,5 +7,6 @@ pub mod backoff;
 pub mod clock;
 pub mod events;
 pub mod hex;
+pub mod memory;
 pub mod random;
 pub mod sync;

@@ -9,13 +9,14 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::Notify;
 
 use super::cached::{Mode, Slot};
 use super::counters::bump;
+use super::registry::{self, SlotId};
 use super::schedule::refresh_at;
 use crate::engine::token::{expires_at, Token};
 use crate::support::clock::{self, Clock};
@@ -36,6 +37,15 @@ async fn sleep_until_ms(clock: &dyn Clock, at: i64) {
 impl Slot {
     /// Schedules the refresh of `token` (generation `generation`).
     pub(super) fn schedule_ahead(self: &Arc<Self>, token: &Token, generation: u32) {
+        match INSTALLED.get() {
+            Some(queue) if self.handle().is_some() => queue.push(self, token, generation),
+            _ => self.spawn_ahead(token, generation),
+        }
+    }
+
+    /// Schedules the refresh of `token` as a timer task of its own (when a
+    /// runtime is at hand).
+    fn spawn_ahead(self: &Arc<Self>, token: &Token, generation: u32) {
         let Some(at) = self.ahead_at(token) else {
             return;
         };
@@ -99,12 +109,23 @@ impl Slot {
     }
 }
 
-/// A refresh ahead waiting in an [`AheadQueue`].
+/// A refresh ahead waiting in an [`AheadQueue`]: the slot by its handle
+/// (its board row), so a waiting entry keeps no freed slot's memory; the
+/// generation (unique in the process) tells whether it is still that slot's
+/// token when the entry comes due.
 struct Due {
-    slot: Weak<Slot>,
+    handle: SlotId,
     generation: u32,
     uses_at_install: u64,
     expires: i64,
+}
+
+static INSTALLED: OnceLock<Arc<AheadQueue>> = OnceLock::new();
+
+/// Makes `queue` the one every slot with a handle schedules on (the binding
+/// installs one whose `run` it started on its runtime).
+pub fn install_queue(queue: Arc<AheadQueue>) {
+    let _ = INSTALLED.set(queue);
 }
 
 /// Refreshes ahead scheduled from outside the runtime (a token adopted on the
@@ -120,12 +141,18 @@ pub struct AheadQueue {
 
 impl AheadQueue {
     /// Schedules the refresh ahead of `token` (generation `generation`) of `slot`.
+    /// A slot without a handle (made outside the registry) gets a timer task
+    /// of its own.
     pub fn push(&self, slot: &Arc<Slot>, token: &Token, generation: u32) {
+        let Some(handle) = slot.handle() else {
+            slot.spawn_ahead(token, generation);
+            return;
+        };
         let Some(at) = slot.ahead_at(token) else {
             return;
         };
         let due = Due {
-            slot: Arc::downgrade(slot),
+            handle,
             generation,
             uses_at_install: slot.uses_at_install.load(Ordering::Relaxed),
             expires: token.expires_at,
@@ -178,7 +205,8 @@ impl AheadQueue {
                 return Some(entry.key().0);
             }
             let due = entry.remove();
-            if let Some(slot) = due.slot.upgrade() {
+            let slot = registry::get(due.handle).filter(|slot| slot.generation() == due.generation);
+            if let Some(slot) = slot {
                 tokio::spawn(slot.refresh_ahead_of(
                     due.generation,
                     due.uses_at_install,

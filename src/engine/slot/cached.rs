@@ -164,6 +164,14 @@ impl Slot {
         drop(state);
     }
 
+    /// The slot's handle in the registry (its board row), if it has one.
+    pub fn handle(&self) -> Option<u32> {
+        match self.board_row.load(Ordering::Acquire) {
+            usize::MAX => None,
+            row => u32::try_from(row).ok(),
+        }
+    }
+
     /// Hits JavaScript served from the board.
     fn board_hits(&self) -> u64 {
         match self.board_row.load(Ordering::Acquire) {

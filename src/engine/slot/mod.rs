@@ -28,7 +28,7 @@ pub mod schedule;
 pub mod shared;
 pub mod source;
 
-pub use ahead::AheadQueue;
+pub use ahead::{install_queue, AheadQueue};
 pub use cached::Slot;
 pub use counters::SlotStats;
 pub use events::{SlotEvent, SlotListener, TokensEvent};

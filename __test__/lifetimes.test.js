@@ -1,0 +1,72 @@
+'use strict';
+// Slot lifetimes (issue 12): a slot nobody references is freed, and what it
+// held survives where it should — in the store, and in memory for as long as
+// the settings object of the per-request pattern lives.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const v8 = require('node:v8');
+const vm = require('node:vm');
+const { Connection } = require('..');
+const { startMockOAuth, settings } = require('./helpers/mock-oauth');
+const { eventually } = require('./helpers/eventually');
+const { mapStore, jsCacheKey } = require('./helpers/stores');
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
+
+/** Collects garbage and lets FinalizationRegistry callbacks run. */
+async function collect() {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+let mock;
+test.before(async () => { mock = await startMockOAuth(); });
+test.after(() => mock.close());
+
+test('a freed slot\'s token is read back from the store by the next connector', async () => {
+  const store = mapStore();
+  const s = settings(mock.url);
+  const before = mock.count;
+  const token = await (async () => new Connection({ c: { ...s } }, { store }).getConnector('c').getAccessToken())();
+  await eventually(() => store.entries.has(jsCacheKey('c', s)));
+  assert.equal(mock.count - before, 1);
+  // Nothing holds the first settings object or connector any more: once they
+  // are collected the slot is freed, and a new one starts from the store.
+  const stats = await eventually(async () => {
+    await collect();
+    const fresh = new Connection({ c: { ...s } }, { store }).getConnector('c');
+    assert.equal(await fresh.getAccessToken(), token);
+    const seen = fresh.stats();
+    return seen.tokenRequests === 0 && seen.storeHits === 1 ? seen : null;
+  });
+  assert.ok(stats, 'a new slot read the token from the store');
+  assert.equal(mock.count - before, 1, 'no second token request');
+});
+
+test('per-request pattern: the token survives between requests while the settings object lives', async () => {
+  const json = { c: settings(mock.url) };
+  const before = mock.count;
+  const first = await new Connection(json).getConnector('c').getAccessToken();
+  for (let i = 0; i < 3; i++) {
+    await collect();
+    assert.equal(await new Connection(json).getConnector('c').getAccessToken(), first);
+  }
+  assert.equal(mock.count - before, 1, 'one token request: the slot was kept');
+});
+
+test('a connector keeps its slot after its settings object is gone, and a setter moves it to another', async () => {
+  const s = settings(mock.url);
+  const connector = new Connection({ c: { ...s } }).getConnector('c');
+  const before = mock.count;
+  const token = await connector.getAccessToken();
+  await collect();
+  assert.equal(await connector.getAccessToken(), token);
+  assert.equal(connector.stats().tokenRequests, 1);
+  connector.refreshToken = `${s.refresh_token}-changed`;
+  await collect();
+  assert.notEqual(await connector.getAccessToken(), token, 'the new settings have a slot of their own');
+  assert.equal(mock.count - before, 2);
+});
