@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::counters::bump;
-use super::shared::SharedSource;
+use super::shared::{SharedFailure, SharedSource};
 use crate::engine::entry::crypto;
 use crate::engine::entry::stored::{
     decode_async, decode_now, encode_async, open_async, owner_of, seal_async, ttl, with_owner,
@@ -46,17 +46,6 @@ enum Read {
     Absent,
     Foreign,
     Failed,
-}
-
-/// A failure recorded in the store for the fleet.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SharedFailure {
-    /// The failure, as the process that met it reported it.
-    pub error: ConnectorError,
-    /// When the next attempt is due, epoch ms.
-    pub retry_at_ms: i64,
-    /// How many refreshes in a row have failed.
-    pub attempt: u32,
 }
 
 impl SharedSource {

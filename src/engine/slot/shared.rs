@@ -27,7 +27,6 @@ use futures::FutureExt;
 
 use super::backoff::retry_at;
 use super::counters::{bump, Counters};
-use super::entries::SharedFailure;
 use super::events::{SlotEvent, SlotListener};
 use super::lease::{wait_bound, Lease};
 use super::source::TokenSource;
@@ -78,6 +77,17 @@ impl Obtained {
             finish: None,
         }
     }
+}
+
+/// A failure recorded in the store for the fleet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedFailure {
+    /// The failure, as the process that met it reported it.
+    pub error: ConnectorError,
+    /// When the next attempt is due, epoch ms.
+    pub retry_at_ms: i64,
+    /// How many refreshes in a row have failed.
+    pub attempt: u32,
 }
 
 /// The shared source of one configuration.
