@@ -10,6 +10,7 @@ const { refreshRows } = require('./refresh');
 const { zcrmsdkRows } = require('./zcrmsdk');
 const { failureRows } = require('./failures');
 const { leaseRows } = require('./lease');
+const { targetRows } = require('./targets');
 
 const CONCURRENT = 1000;
 const WARM_OPS = Number(process.env.BENCH_OPS || 300_000);
@@ -72,6 +73,14 @@ async function main() {
   console.log('| measure | ours | JS package | ratio |');
   console.log('|---|---|---|---|');
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+
+  // Issue 12's rows: the paths where a peer used to lead, with
+  // google-auth-library beside the JS connector (bench/targets.js).
+  const targets = await targetRows();
+  console.log(`\nagainst the JS connector and google-auth-library ${require('google-auth-library/package.json').version}, same run\n`);
+  console.log('| measure | ours | peers | ours / best peer |');
+  console.log('|---|---|---|---|');
+  for (const row of targets) console.log(`| ${row.join(' | ')} |`);
   await mock.close();
 }
 
