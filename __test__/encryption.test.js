@@ -1,5 +1,5 @@
 'use strict';
-// Tokens at rest under secret_key: the envelope of DESIGN §2, proven against
+// Tokens at rest under secret_key: the JS package's envelope (README: encryption at rest), proven against
 // node:crypto doing the documented algorithm, in both directions.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');

@@ -39,7 +39,7 @@ function catalystApp() {
   };
 }
 
-/** The JS package's cache key, computed as DESIGN §2 documents it. */
+/** The JS package's cache key, computed as the JS package does (README: Stores). */
 function jsCacheKey(name, s) {
   const text = [s.refresh_token, s.client_id, s.client_secret, s.auth_url, s.refresh_url, s.redirect_url]
     .filter((part) => part).join(':');
