@@ -11,22 +11,15 @@ use serde_json::{json, Value};
 
 use super::counters::bump;
 use super::shared::{SharedFailure, SharedSource};
-use crate::engine::entry::crypto;
+
 use crate::engine::entry::stored::{
-    decode_async, decode_now, encode_async, open_async, owner_of, seal_async, ttl, with_owner,
+    decode_async, decode_now, encode_async, owner_of, ttl, with_owner,
 };
 use crate::engine::error::{known_code, ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::store::guard::{GuardedStore, StoreFailure};
 use crate::store::Fenced;
 use crate::support::events::{Event, Level};
-
-/// Rotated refresh tokens are kept this long in stores (they do not expire by
-/// themselves at most providers; a year of silence is a dead connector).
-const ROTATION_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
-/// Tries to store a rotated refresh token (it must not be lost to a store hiccup).
-const ROTATION_WRITE_ATTEMPTS: u32 = 4;
-const ROTATION_WRITE_PAUSE: Duration = Duration::from_millis(250);
 
 /// What `putAccessTokenInCache()` wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +42,7 @@ enum Read {
 }
 
 impl SharedSource {
-    fn secret(&self) -> Option<&str> {
+    pub(super) fn secret(&self) -> Option<&str> {
         self.config().secret_key.as_deref()
     }
 
@@ -89,7 +82,11 @@ impl SharedSource {
     }
 
     /// Counts a write: `Ok(true)` wrote, `Ok(false)` kept a newer entry.
-    fn count_write(&self, store: &GuardedStore, result: &std::result::Result<bool, StoreFailure>) {
+    pub(super) fn count_write(
+        &self,
+        store: &GuardedStore,
+        result: &std::result::Result<bool, StoreFailure>,
+    ) {
         self.count_failure(store, result);
         if result == &Ok(true) {
             bump(&self.counters.store_writes);
@@ -97,7 +94,7 @@ impl SharedSource {
     }
 
     /// `store.get(key)`, counted: a read unless skipped, an error if it failed.
-    async fn counted_get(
+    pub(super) async fn counted_get(
         &self,
         store: &GuardedStore,
         key: &str,
@@ -296,103 +293,6 @@ impl SharedSource {
         }
     }
 
-    /// Adopts a refresh token another process rotated to, if the store has one.
-    /// Adopts a refresh token another process rotated to, if the store holds
-    /// one newer than this process's own rotation. With `fence` (the lease is
-    /// held), a rotation of ours the store lacks — its write failed while the
-    /// store was down — is written now, before anyone refreshes with the
-    /// rotated-away token.
-    /// Returns whether the store answered.
-    pub(super) async fn read_rotation(
-        &self,
-        store: &GuardedStore,
-        fence: Option<(&str, u64)>,
-    ) -> bool {
-        let ours = self.rotated_at.load(Ordering::Acquire);
-        let read = self.counted_get(store, &self.keys().rotation).await;
-        if read.is_ok() {
-            self.rotation_read.store(true, Ordering::Release);
-        }
-        let value = match read {
-            Ok(Some(value)) if owner_of(&value).is_none_or(|owner| owner == self.strong) => value,
-            Ok(_) => {
-                self.heal_rotation(store, ours, fence).await;
-                return true;
-            }
-            Err(_) => return false,
-        };
-        let entry = serde_json::from_str::<Value>(&value).ok();
-        let stored_at = entry
-            .as_ref()
-            .and_then(|v| v.get("rotated_at")?.as_i64())
-            .unwrap_or(0);
-        if ours > 0 && stored_at < ours {
-            self.heal_rotation(store, ours, fence).await;
-            return true;
-        }
-        let stored: Option<String> = entry
-            .as_ref()
-            .and_then(|v| v.get("refresh_token")?.as_str().map(str::to_owned));
-        let plain = match (stored, self.secret()) {
-            (Some(sealed), Some(secret)) if crypto::is_envelope(&sealed) => {
-                open_async(secret, &sealed).await
-            }
-            (Some(plain), None) if !crypto::is_envelope(&plain) => Some(plain),
-            _ => None,
-        };
-        if let Some(refresh_token) = plain {
-            if self.source.refresh_token().as_deref() != Some(refresh_token.as_str()) {
-                self.source.adopt_refresh_token(refresh_token);
-                self.rotated_at.store(stored_at, Ordering::Release);
-            }
-        }
-        true
-    }
-
-    /// Writes this process's rotation (made at `ours`, epoch ms) if it has one
-    /// and holds the lease.
-    async fn heal_rotation(&self, store: &GuardedStore, ours: i64, fence: Option<(&str, u64)>) {
-        if ours == 0 || fence.is_none() {
-            return;
-        }
-        if let Some(refresh_token) = self.source.refresh_token() {
-            self.write_rotation(store, &refresh_token, ours, fence)
-                .await;
-        }
-    }
-
-    /// Writes the refresh token the provider rotated to (sealed with the
-    /// secret key, when there is one) for every process.
-    /// It is retried a few times (the store may be stalling): until it lands,
-    /// the fleet only has the rotated-away refresh token.
-    pub(super) async fn write_rotation(
-        &self,
-        store: &GuardedStore,
-        refresh_token: &str,
-        rotated_at: i64,
-        fence: Option<(&str, u64)>,
-    ) {
-        let sealed = match self.secret() {
-            Some(secret) => seal_async(secret, refresh_token).await,
-            None => refresh_token.to_owned(),
-        };
-        let value =
-            json!({"refresh_token": sealed, "rotated_at": rotated_at, "zc_fp": self.strong})
-                .to_string();
-        for attempt in 0..ROTATION_WRITE_ATTEMPTS {
-            if attempt > 0 {
-                tokio::time::sleep(ROTATION_WRITE_PAUSE).await;
-            }
-            let written = self
-                .put_maybe_fenced(store, &self.keys().rotation, &value, ROTATION_TTL, fence)
-                .await;
-            self.count_write(store, &written);
-            if written.is_ok() {
-                return;
-            }
-        }
-    }
-
     /// The failure another process (or this one) recorded, while it is due.
     pub(super) async fn read_failure(&self, store: &GuardedStore) -> Option<SharedFailure> {
         let value = self.counted_get(store, &self.keys().error).await.ok()??;
@@ -452,7 +352,7 @@ impl SharedSource {
     }
 
     /// A plain write, fenced when the writer holds a lease; `Ok(true)` when written.
-    async fn put_maybe_fenced(
+    pub(super) async fn put_maybe_fenced(
         &self,
         store: &GuardedStore,
         key: &str,

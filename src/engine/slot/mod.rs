@@ -4,8 +4,9 @@
 //!
 //! 1. `source` — the *token source*: one HTTP refresh, with rotation of the
 //!    refresh token;
-//! 2. `shared` (+ `entries`) — the *shared source*: the store and the fleet
-//!    lock around it, and the fleet-wide back-off entry;
+//! 2. `shared` (+ `entries`, `fleet`, `rotation`) — the *shared source*: the
+//!    store and the fleet lease (`lease`) around it, the fleet-wide back-off
+//!    entry, and rotated refresh tokens;
 //! 3. `cached` (+ `ahead`) — the *slot*: the cached token, single-flight,
 //!    refresh-ahead and back-off.
 //!
@@ -21,9 +22,11 @@ pub mod counters;
 pub mod entries;
 pub mod events;
 pub mod exchange;
+mod fleet;
 pub mod lease;
 pub mod registry;
 pub mod revoke;
+mod rotation;
 pub mod schedule;
 pub mod shared;
 pub mod source;

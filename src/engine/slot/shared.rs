@@ -4,8 +4,8 @@
 //!
 //! A refresh here: adopt a fresh enough token from the store if there is
 //! one; else, if another process recorded a failure whose back-off has not
-//! ended, fail with it at once; else (with a store that can lock) take the
-//! fleet lock `<key>:lock` with a random owner token, read the store again,
+//! ended, fail with it at once; else (with a store that can lock; `fleet`) take
+//! the fleet lease `<key>:lock` (`lease`) with a fence, read the store again,
 //! refresh with the refresh token in use (a rotated one is read from the store
 //! first), and — still holding the lock — record the outcome: the token (unless
 //! the store holds a newer one) and a rotated refresh token, or the failure
@@ -20,15 +20,15 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures::future::BoxFuture;
 use futures::FutureExt;
 
 use super::backoff::retry_at;
-use super::counters::{bump, Counters};
+use super::counters::Counters;
 use super::events::{SlotEvent, SlotListener};
-use super::lease::{wait_bound, Lease};
+use super::lease::Lease;
 use super::source::TokenSource;
 use crate::engine::config::ConnectorConfig;
 use crate::engine::entry::keys::{strong_fingerprint, Keys};
@@ -37,14 +37,10 @@ use crate::engine::token::Token;
 use crate::store::guard::GuardedStore;
 use crate::support::clock::Clock;
 use crate::support::events::{self, Event, Level};
-use crate::support::random;
 use crate::support::sync::lock;
 
 /// The store a call reads and writes through; `None` is memory only.
 pub type StoreRef = Option<Arc<GuardedStore>>;
-
-const FIRST_POLL: Duration = Duration::from_millis(20);
-const MAX_POLL: Duration = Duration::from_millis(200);
 
 /// What a refresh asks of the shared source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +67,7 @@ pub struct Obtained {
 }
 
 impl Obtained {
-    fn ready(token: Arc<Token>) -> Self {
+    pub(super) fn ready(token: Arc<Token>) -> Self {
         Obtained {
             token,
             finish: None,
@@ -238,7 +234,7 @@ impl SharedSource {
 
     /// The store's token if it expires after `floor` (never without one);
     /// `entry_read`: the caller already read the token entry.
-    async fn adopt(
+    pub(super) async fn adopt(
         &self,
         store: &GuardedStore,
         floor: Option<i64>,
@@ -262,7 +258,7 @@ impl SharedSource {
     }
 
     /// Fails with the fleet's recorded failure while its back-off lasts.
-    async fn check_failure(&self, store: &GuardedStore) -> Result<()> {
+    pub(super) async fn check_failure(&self, store: &GuardedStore) -> Result<()> {
         match self.read_failure(store).await {
             Some(failure) => {
                 self.failures.fetch_max(failure.attempt, Ordering::Relaxed);
@@ -272,128 +268,10 @@ impl SharedSource {
         }
     }
 
-    async fn refresh_under_lock(
-        self: Arc<Self>,
-        store: Arc<GuardedStore>,
-        want: Want,
-    ) -> Result<Obtained> {
-        let floor = want.floor;
-        let give_up = Instant::now() + wait_bound(self.source.timeout());
-        let mut waited = false;
-        let mut poll = FIRST_POLL;
-        loop {
-            let taken = Lease::take(&store, &self.keys().lock).await;
-            self.count_failure(&store, &taken);
-            match taken {
-                Ok(Some(lease)) => return self.refresh_holding(store, want, lease, waited).await,
-                Ok(None) if Instant::now() < give_up => {
-                    if !waited {
-                        waited = true;
-                        bump(&self.counters.lock_waits);
-                        self.emit(Event::new(
-                            "lock_wait",
-                            Level::Debug,
-                            "another process is refreshing; waiting for its token",
-                        ));
-                    }
-                    tokio::time::sleep(poll.mul_f64(0.5 + random::unit())).await;
-                    poll = (poll * 2).min(MAX_POLL);
-                    if let Some(token) = self.adopt(&store, floor, false).await? {
-                        return Ok(Obtained::ready(token));
-                    }
-                    // The owner failed: its failure is ours, at once.
-                    self.check_failure(&store).await?;
-                }
-                // The lease stayed taken past its bound, or the store does not
-                // answer. A refresh token that rotates must not be used without
-                // the lease (another process may be using it right now); any
-                // other is refreshed directly rather than failing the callers.
-                other => {
-                    if self.source.has_rotated() {
-                        let why = match other {
-                            Ok(_) => "another process held it past one lease and one HTTP timeout"
-                                .to_owned(),
-                            Err(failure) => failure
-                                .error()
-                                .map_or("the store is backing off".to_owned(), |e| e.to_string()),
-                        };
-                        return Err(ConnectorError::LockUnavailable(why));
-                    }
-                    return self.refresh(Some(store), want, None).await;
-                }
-            }
-        }
-    }
-
-    /// Refreshes while holding the lease; it is released after the writes.
-    async fn refresh_holding(
-        self: Arc<Self>,
-        store: Arc<GuardedStore>,
-        want: Want,
-        lease: Lease,
-        waited: bool,
-    ) -> Result<Obtained> {
-        let floor = want.floor;
-        let lease = Arc::new(lease);
-        let adopted = match self.adopt(&store, floor, false).await {
-            Ok(Some(token)) => Ok(Some(token)),
-            Ok(None) => self.check_failure(&store).await.map(|()| None),
-            Err(error) => Err(error),
-        };
-        let result = match adopted {
-            Ok(Some(token)) => Ok(Obtained::ready(token)),
-            Ok(None) => {
-                if waited {
-                    // We waited on another owner, who left no token and no
-                    // failure: it died or stalled, and we take over.
-                    bump(&self.counters.lock_takeovers);
-                    self.emit(Event::new(
-                        "lock_takeover",
-                        Level::Info,
-                        "took the fleet lease over",
-                    ));
-                }
-                self.clone()
-                    .refresh(Some(store.clone()), want, Some(lease.clone()))
-                    .await
-            }
-            Err(error) => Err(error),
-        };
-        let release = {
-            let this = self.clone();
-            async move {
-                // The writes hold the other clone until they finish.
-                if let Ok(lease) = Arc::try_unwrap(lease) {
-                    let released = lease.release().await;
-                    this.count_failure(&store, &released);
-                }
-            }
-        };
-        match result {
-            Ok(mut obtained) => {
-                let writes = obtained.finish.take();
-                obtained.finish = Some(
-                    async move {
-                        if let Some(writes) = writes {
-                            writes.await;
-                        }
-                        release.await;
-                    }
-                    .boxed(),
-                );
-                Ok(obtained)
-            }
-            Err(error) => {
-                release.await;
-                Err(error)
-            }
-        }
-    }
-
     /// A token from the provider. A failure is backed off (and recorded in
     /// `store` for the fleet) before it is returned; a success returns the
     /// token with the store writes still to run.
-    async fn refresh(
+    pub(super) async fn refresh(
         self: Arc<Self>,
         store: StoreRef,
         want: Want,
@@ -487,7 +365,7 @@ impl SharedSource {
     /// Reports that the lease could not be renewed before the writes (they
     /// are offered with the lease's fence, which the store refuses if another
     /// process took a newer lease).
-    fn lease_lost(&self) {
+    pub(super) fn lease_lost(&self) {
         self.emit(Event::new(
             "lease_lost",
             Level::Warn,

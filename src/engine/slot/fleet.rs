@@ -1,0 +1,140 @@
+//! The shared source's refresh under the fleet lease (see `lease`): take it,
+//! or wait for its owner's outcome — its token, or its recorded failure — and
+//! take over a dead owner's lease; refresh holding it, and release it after the
+//! writes. Rotating refresh tokens are never used without it.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::FutureExt;
+
+use super::counters::bump;
+use super::lease::{wait_bound, Lease};
+use super::shared::{Obtained, SharedSource, Want};
+use crate::engine::error::{ConnectorError, Result};
+use crate::store::guard::GuardedStore;
+use crate::support::events::{Event, Level};
+use crate::support::random;
+
+const FIRST_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+const MAX_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
+impl SharedSource {
+    pub(super) async fn refresh_under_lock(
+        self: Arc<Self>,
+        store: Arc<GuardedStore>,
+        want: Want,
+    ) -> Result<Obtained> {
+        let floor = want.floor;
+        let give_up = Instant::now() + wait_bound(self.source.timeout());
+        let mut waited = false;
+        let mut poll = FIRST_POLL;
+        loop {
+            let taken = Lease::take(&store, &self.keys().lock).await;
+            self.count_failure(&store, &taken);
+            match taken {
+                Ok(Some(lease)) => return self.refresh_holding(store, want, lease, waited).await,
+                Ok(None) if Instant::now() < give_up => {
+                    if !waited {
+                        waited = true;
+                        bump(&self.counters.lock_waits);
+                        self.emit(Event::new(
+                            "lock_wait",
+                            Level::Debug,
+                            "another process is refreshing; waiting for its token",
+                        ));
+                    }
+                    tokio::time::sleep(poll.mul_f64(0.5 + random::unit())).await;
+                    poll = (poll * 2).min(MAX_POLL);
+                    if let Some(token) = self.adopt(&store, floor, false).await? {
+                        return Ok(Obtained::ready(token));
+                    }
+                    // The owner failed: its failure is ours, at once.
+                    self.check_failure(&store).await?;
+                }
+                // The lease stayed taken past its bound, or the store does not
+                // answer. A refresh token that rotates must not be used without
+                // the lease (another process may be using it right now); any
+                // other is refreshed directly rather than failing the callers.
+                other => {
+                    if self.source.has_rotated() {
+                        let why = match other {
+                            Ok(_) => "another process held it past one lease and one HTTP timeout"
+                                .to_owned(),
+                            Err(failure) => failure
+                                .error()
+                                .map_or("the store is backing off".to_owned(), |e| e.to_string()),
+                        };
+                        return Err(ConnectorError::LockUnavailable(why));
+                    }
+                    return self.refresh(Some(store), want, None).await;
+                }
+            }
+        }
+    }
+
+    /// Refreshes while holding the lease; it is released after the writes.
+    async fn refresh_holding(
+        self: Arc<Self>,
+        store: Arc<GuardedStore>,
+        want: Want,
+        lease: Lease,
+        waited: bool,
+    ) -> Result<Obtained> {
+        let floor = want.floor;
+        let lease = Arc::new(lease);
+        let adopted = match self.adopt(&store, floor, false).await {
+            Ok(Some(token)) => Ok(Some(token)),
+            Ok(None) => self.check_failure(&store).await.map(|()| None),
+            Err(error) => Err(error),
+        };
+        let result = match adopted {
+            Ok(Some(token)) => Ok(Obtained::ready(token)),
+            Ok(None) => {
+                if waited {
+                    // We waited on another owner, who left no token and no
+                    // failure: it died or stalled, and we take over.
+                    bump(&self.counters.lock_takeovers);
+                    self.emit(Event::new(
+                        "lock_takeover",
+                        Level::Info,
+                        "took the fleet lease over",
+                    ));
+                }
+                self.clone()
+                    .refresh(Some(store.clone()), want, Some(lease.clone()))
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        let release = {
+            let this = self.clone();
+            async move {
+                // The writes hold the other clone until they finish.
+                if let Ok(lease) = Arc::try_unwrap(lease) {
+                    let released = lease.release().await;
+                    this.count_failure(&store, &released);
+                }
+            }
+        };
+        match result {
+            Ok(mut obtained) => {
+                let writes = obtained.finish.take();
+                obtained.finish = Some(
+                    async move {
+                        if let Some(writes) = writes {
+                            writes.await;
+                        }
+                        release.await;
+                    }
+                    .boxed(),
+                );
+                Ok(obtained)
+            }
+            Err(error) => {
+                release.await;
+                Err(error)
+            }
+        }
+    }
+}
