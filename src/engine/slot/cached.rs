@@ -425,21 +425,25 @@ impl Slot {
             background: mode == Mode::Ahead,
             entry_read,
         };
-        let (sender, receiver) = tokio::sync::oneshot::channel();
         let slot = Arc::clone(self);
-        // The refresh runs as its own task so it completes (and publishes) even
-        // if every caller stops waiting. Callers get the token as soon as it is
-        // known; the store writes finish afterwards.
-        tokio::spawn(async move {
-            let finish = match slot.shared.clone().obtain(store, want).await {
+        // The refresh runs in the task of whoever awaits it first — for a JS
+        // caller, the task napi-rs spawned for its call, which runs to the end
+        // whether or not the caller still waits — so a miss costs no second
+        // task and no hand-over between tasks. Any joiner drives it as well.
+        // Callers get the token as soon as it is known; the store writes run
+        // as a task of their own afterwards.
+        let refresh = async move {
+            match slot.shared.clone().obtain(store, want).await {
                 Ok(obtained) => {
-                    let finish = obtained.finish.map(|f| f.shared());
+                    let finish = obtained.finish.map(FutureExt::shared);
                     slot.state().writing = finish.clone();
+                    if let Some(finish) = finish {
+                        tokio::spawn(finish);
+                    }
                     slot.publish(obtained.token.clone());
                     slot.announce_rotation(&obtained.token);
                     slot.finish_refresh(id, None);
-                    let _ = sender.send(Ok(obtained.token));
-                    finish
+                    Ok(obtained.token)
                 }
                 Err(error) => {
                     let error = match error.retry_at_ms() {
@@ -450,20 +454,9 @@ impl Slot {
                         }
                     };
                     slot.finish_refresh(id, Some(error.clone()));
-                    let _ = sender.send(Err(error));
-                    None
+                    Err(error)
                 }
-            };
-            if let Some(finish) = finish {
-                finish.await;
             }
-        });
-        let refresh = async move {
-            receiver.await.unwrap_or_else(|_| {
-                Err(ConnectorError::Internal(
-                    "the refresh task ended without an answer".into(),
-                ))
-            })
         }
         .boxed()
         .shared();
