@@ -131,7 +131,7 @@ pub fn store_read_wanted(
 /// timer task started on the runtime with the first.
 fn ahead_queue() -> &'static AheadQueue {
     static QUEUE: LazyLock<Arc<AheadQueue>> = LazyLock::new(|| {
-        let queue = Arc::new(AheadQueue::default());
+        let queue = Arc::new(AheadQueue::new(registry::get));
         let runner = queue.clone();
         napi::bindgen_prelude::spawn(async move { runner.run().await });
         install_queue(queue.clone());

@@ -14,9 +14,8 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::cached::{Mode, Slot};
+use super::cached::{Mode, ScheduleAhead, Slot};
 use super::counters::bump;
-use super::registry::{self, SlotId};
 use super::schedule::refresh_at;
 use crate::engine::token::{expires_at, Token};
 use crate::support::clock::{self, Clock};
@@ -114,7 +113,7 @@ impl Slot {
 /// generation (unique in the process) tells whether it is still that slot's
 /// token when the entry comes due.
 struct Due {
-    handle: SlotId,
+    handle: u32,
     generation: u32,
     uses_at_install: u64,
     expires: i64,
@@ -131,15 +130,27 @@ pub fn install_queue(queue: Arc<AheadQueue>) {
 /// Refreshes ahead scheduled from outside the runtime (a token adopted on the
 /// JS thread): one timer task for all of them instead of a task spawned per
 /// token, whose cross-thread wake-up would cost the caller more than the rest
-/// of its call. Entries hold their slot weakly. Runs on the system clock.
-#[derive(Default)]
+/// of its call. Entries hold their slot by handle, looked up when due through
+/// the function the queue was made with (the registry's, given by the binding:
+/// this module does not reach up to the registry). Runs on the system clock.
 pub struct AheadQueue {
     due: Mutex<BTreeMap<(i64, u64), Due>>,
     next_id: AtomicU64,
     wake: Notify,
+    lookup: fn(u32) -> Option<Arc<Slot>>,
 }
 
 impl AheadQueue {
+    /// A queue that finds a due entry's slot with `lookup` (by handle).
+    pub fn new(lookup: fn(u32) -> Option<Arc<Slot>>) -> Self {
+        AheadQueue {
+            due: Mutex::new(BTreeMap::new()),
+            next_id: AtomicU64::new(0),
+            wake: Notify::new(),
+            lookup,
+        }
+    }
+
     /// Schedules the refresh ahead of `token` (generation `generation`) of `slot`.
     /// A slot without a handle (made outside the registry) gets a timer task
     /// of its own.
@@ -205,7 +216,7 @@ impl AheadQueue {
                 return Some(entry.key().0);
             }
             let due = entry.remove();
-            let slot = registry::get(due.handle).filter(|slot| slot.generation() == due.generation);
+            let slot = (self.lookup)(due.handle).filter(|slot| slot.generation() == due.generation);
             if let Some(slot) = slot {
                 tokio::spawn(slot.refresh_ahead_of(
                     due.generation,
@@ -215,5 +226,11 @@ impl AheadQueue {
             }
         }
         None
+    }
+}
+
+impl ScheduleAhead for AheadQueue {
+    fn push(&self, slot: &Arc<Slot>, token: &Token, generation: u32) {
+        AheadQueue::push(self, slot, token, generation);
     }
 }

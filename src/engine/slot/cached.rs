@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures::future::{BoxFuture, FutureExt, Shared};
 
-use super::ahead::AheadQueue;
 use super::backoff::retry_at;
 use super::board;
 use super::counters::{bump, Counters, SlotStats};
@@ -71,6 +70,14 @@ pub enum Stored {
     Unusable,
     /// Decoding needs scrypt or failed: leave the read to the refresh path.
     Undecided,
+}
+
+/// Where refreshes ahead are scheduled from outside the runtime (the
+/// binding's `AheadQueue`, in `ahead`): a trait, so that the slot does not
+/// depend on the module that depends on it.
+pub trait ScheduleAhead: Send + Sync {
+    /// Schedules the refresh ahead of `token` (generation `generation`) of `slot`.
+    fn push(&self, slot: &Arc<Slot>, token: &Token, generation: u32);
 }
 
 /// One configuration's token, shared by every connector with that configuration.
@@ -510,7 +517,7 @@ impl Slot {
     pub fn adopt_stored(
         self: &Arc<Self>,
         value: Option<&str>,
-        queue: Option<&AheadQueue>,
+        queue: Option<&dyn ScheduleAhead>,
     ) -> Stored {
         let now = self.clock.now_ms();
         let token = match self.shared.usable_now(value, now) {
