@@ -107,11 +107,35 @@ class Tokens {
   async #tokenOf(entry) {
     const started = performance.now();
     const token = await entry.connector.getAccessToken();
+    // The engine writes a new token to its store after the callers have it;
+    // the legacy contract is that the row is updated before the call goes on
+    // (and that a failing update rejects the call), so a call that got a token
+    // the row does not hold yet updates the row itself.
+    if (token !== entry.accessToken) {
+      await this.#updateRow(entry, token, Date.now() + entry.connector.expiresIn * 1000);
+    }
     // A store failure during the refresh this call waited for rejects it (and
     // every call that waited for the same refresh); one in a background
     // refresh that no call waited for does not fail later calls.
     if (entry.failure && entry.failure.at >= started) throw entry.failure.error;
     return { token, apiDomain: entry.connector.apiDomain };
+  }
+
+  /** Writes `accessToken` (valid until `expiresIn`, epoch ms) into the user's row. */
+  async #updateRow(entry, accessToken, expiresIn) {
+    const row = {
+      access_token: accessToken,
+      expires_in: expiresIn,
+      user_identifier: entry.user,
+      refresh_token: entry.refreshToken,
+    };
+    entry.accessToken = accessToken;
+    try {
+      await this.#store.update(row);
+    } catch (error) {
+      entry.failure = { error: coded(error, 'zcrmsdk/STORE_ERROR'), at: performance.now() };
+      throw entry.failure.error;
+    }
   }
 
   /** grant_type=authorization_code for `user`; saves and returns the legacy object. */
@@ -199,19 +223,7 @@ class Tokens {
     if (!entry || entry.silent) return;
     const stored = JSON.parse(value);
     if (stored.access_token === entry.accessToken) return; // a token the row already holds
-    const row = {
-      access_token: stored.access_token,
-      expires_in: Date.now() + Number(stored.expiry_in_seconds) * 1000,
-      user_identifier: entry.user,
-      refresh_token: entry.refreshToken,
-    };
-    entry.accessToken = stored.access_token;
-    try {
-      await this.#store.update(row);
-    } catch (error) {
-      entry.failure = { error: coded(error, 'zcrmsdk/STORE_ERROR'), at: performance.now() };
-      throw error;
-    }
+    await this.#updateRow(entry, stored.access_token, Date.now() + Number(stored.expiry_in_seconds) * 1000);
   }
 }
 
