@@ -157,6 +157,13 @@ class Connector {
   #settings;
   #handle;
   #store;
+  /**
+   * The validated record whose handle this connector uses: holding it keeps
+   * that handle's reference alive (no registration per connector, which the
+   * per-request pattern would pay on every call). Undefined once the
+   * connector holds a handle of its own (after a setter or a code exchange).
+   */
+  #record;
 
   constructor(internal, name, resolved, store) {
     if (internal !== kInternal) {
@@ -167,17 +174,20 @@ class Connector {
     this.#settings = resolved.view;
     this.#handle = resolved.handle;
     this.#store = store;
-    native.retainSlot(resolved.handle);
-    slotRefs.register(this, resolved.handle, this);
+    this.#record = resolved;
   }
 
   /** Takes `handle` (carrying a reference for this connector) in place of the current one. */
   #rehandle(handle) {
     const old = this.#handle;
     this.#handle = handle;
-    slotRefs.unregister(this);
+    if (this.#record !== undefined) {
+      this.#record = undefined; // the record keeps its own reference
+    } else {
+      slotRefs.unregister(this);
+      releaseHandle(old);
+    }
     slotRefs.register(this, handle, this);
-    releaseHandle(old);
   }
 
   #set(field, value) {
