@@ -14,7 +14,7 @@
 # exit 1 after the remaining targets ran; logs are in fuzz/target/logs/.
 # The summary goes to stdout and, with FUZZ_SUMMARY=<file>, to that file too.
 #
-# Needs cargo-fuzz (installed from crates.io when missing) and a nightly
+# Needs cargo-fuzz (installed with cargo install when missing) and a nightly
 # toolchain (the `nightly` one rustup lists; without it, the default toolchain
 # with RUSTC_BOOTSTRAP=1, which accepts the same -Z flags).
 set -euo pipefail
@@ -31,7 +31,7 @@ esac
 
 CARGO_FUZZ_VERSION=0.13.2
 if ! cargo fuzz --version >/dev/null 2>&1; then
-  echo "fuzz.sh: installing cargo-fuzz $CARGO_FUZZ_VERSION from crates.io"
+  echo "fuzz.sh: installing cargo-fuzz $CARGO_FUZZ_VERSION (cargo install)"
   cargo install cargo-fuzz --locked --version "$CARGO_FUZZ_VERSION"
 fi
 
