@@ -148,6 +148,8 @@ test('fetch() adds the header, resolves against api_domain, and refreshes once o
     const store = mapStore();
     const s = settings(mock.url, { api_domain: mock.apiUrl.replace(/\/api$/, '') });
     await new Connection({ c: s }, { store }).getConnector('c').getAccessToken();
+    // The write finishes after the caller has its token.
+    assert.ok(await eventually(() => store.entries.get(jsCacheKey('c', s))), 'written to the store');
     const again = new Connection({ c: { ...s, refresh_in: 3000 } }, { store }).getConnector('c'); // another slot, same key
     const before2 = mock.count;
     assert.equal((await again.fetch('/api/records')).status, 200);
