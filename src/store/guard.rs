@@ -8,14 +8,14 @@
 //! of operation is failing, operations of that kind are skipped until the
 //! back-off ends (0.5 s after the first failure, doubling to 30 s, jittered);
 //! the first one after that tries again, and a success clears the record and
-//! reports that the store answers again. Reports go to the diagnostic event
-//! sink (`support::events`): nothing is printed unless the application asked
-//! for logs.
+//! reports that the store answers again: the first failure of an outage comes
+//! back as [`StoreFailure::Down`] and the end of one through
+//! [`GuardedStore::take_recovery`], which the caller (a slot) reports to its
+//! listener. Nothing is printed.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::events::{self, Event, Level};
 use crate::support::sync::lock;
 use crate::support::{backoff, random};
 
@@ -57,15 +57,6 @@ struct Health {
 enum Kind {
     Read,
     Write,
-}
-
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Read => "reads",
-            Kind::Write => "writes",
-        }
-    }
 }
 
 /// A store with a timeout and a failure record per kind of operation.
@@ -156,18 +147,6 @@ impl GuardedStore {
                 if recovered {
                     self.recovered
                         .store(true, std::sync::atomic::Ordering::Release);
-                    events::emit(
-                        Event::new(
-                            "store_recovered",
-                            Level::Info,
-                            format!(
-                                "token store {} answers again ({})",
-                                self.name(),
-                                kind.name()
-                            ),
-                        )
-                        .text("store", self.name()),
-                    );
                 }
                 Ok(value)
             }
@@ -182,20 +161,6 @@ impl GuardedStore {
                 );
                 health.retry_at = Some(Instant::now() + wait);
                 drop(health);
-                if first {
-                    events::emit(
-                        Event::new(
-                            "store_error",
-                            Level::Warn,
-                            format!(
-                                "token store {} failed ({error}); serving tokens from memory and \
-                                 refreshing directly until it answers again",
-                                kind.name()
-                            ),
-                        )
-                        .text("store", self.name()),
-                    );
-                }
                 Err(if first {
                     StoreFailure::Down(error)
                 } else {

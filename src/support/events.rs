@@ -1,8 +1,7 @@
 //! Diagnostic events (refreshes, failures, store outages, lock waits) for the
-//! application's logger. Nothing is printed unless a sink is installed: the
-//! binding installs one that forwards to JavaScript.
-
-use std::sync::{Arc, RwLock};
+//! application's logger: a slot hands them to its listener (the binding
+//! forwards them to the Connection's logger, `DEBUG` and `connection.on`).
+//! Nothing is printed here.
 
 /// How much an event matters, as loggers name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,27 +62,4 @@ impl Event {
         self.texts.push((name, value.into()));
         self
     }
-}
-
-/// Where events go.
-pub type Sink = Arc<dyn Fn(&Event) + Send + Sync>;
-
-static SINK: RwLock<Option<Sink>> = RwLock::new(None);
-
-/// Installs (or, with `None`, removes) the process-wide sink.
-pub fn set_sink(sink: Option<Sink>) {
-    *SINK.write().unwrap_or_else(|p| p.into_inner()) = sink;
-}
-
-/// Sends `event` to the sink, if one is installed.
-pub fn emit(event: Event) {
-    let sink = SINK.read().unwrap_or_else(|p| p.into_inner()).clone();
-    if let Some(sink) = sink {
-        sink(&event);
-    }
-}
-
-/// Whether a sink is installed (lets callers skip building events).
-pub fn enabled() -> bool {
-    SINK.read().unwrap_or_else(|p| p.into_inner()).is_some()
 }

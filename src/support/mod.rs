@@ -1,6 +1,6 @@
 //! Helpers with no domain knowledge, used by `engine` and `store` alike: a
 //! poison-tolerant lock, the clock, random numbers, hex, one back-off formula,
-//! and the process-wide diagnostic event sink. Nothing here imports from
+//! and the shape of diagnostic events. Nothing here imports from
 //! `engine` or `store`.
 
 pub mod backoff;

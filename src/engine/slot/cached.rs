@@ -434,8 +434,8 @@ impl Slot {
         };
         let slot = Arc::clone(self);
         // The refresh runs in the task of whoever awaits it first — for a JS
-        // caller, the task napi-rs spawned for its call, which runs to the end
-        // whether or not the caller still waits — so a miss costs no second
+        // caller, the task the binding spawned for its call, which runs to the
+        // end whether or not the caller still waits — so a miss costs no second
         // task and no hand-over between tasks. Any joiner drives it as well.
         // Callers get the token as soon as it is known; the store writes run
         // as a task of their own afterwards.

@@ -32,6 +32,16 @@ pub struct WrittenEntry {
     pub ttl_hours: i64,
 }
 
+/// Whether a write replaces an entry that expires later than the token written.
+#[derive(Debug, Clone, Copy)]
+enum Replace {
+    /// Whatever the key holds.
+    Always,
+    /// Unless the entry expires after `floor`; an `explicit` write (one the
+    /// application asked for) is tried even while the store backs off.
+    UnlessNewer { floor: i64, explicit: bool },
+}
+
 /// What a key held, for a slot.
 #[derive(Debug, PartialEq)]
 enum Read {
@@ -213,41 +223,26 @@ impl SharedSource {
         let entry = self.entry(token).await;
         let ttl = ttl(token);
         let (key, value) = (entry.key.as_str(), entry.value.as_str());
-        let put = |newer_than: Option<i64>| async move {
-            match fence {
-                Some((lock_key, number)) => store
-                    .put_fenced(key, value, ttl, newer_than, lock_key, number)
-                    .await
-                    .map(|fenced| (fenced == Fenced::Written, fenced == Fenced::FencedOut)),
-                None => match newer_than {
-                    Some(floor) => store
-                        .put_if_newer(key, value, floor, ttl, explicit)
-                        .await
-                        .map(|written| (written, false)),
-                    None => store.put(key, value, ttl).await.map(|()| (true, false)),
-                },
-            }
+        let put = |replace| self.put_entry(store, key, value, ttl, replace, fence);
+        let unless_newer = Replace::UnlessNewer {
+            floor: token.expires_at,
+            explicit,
         };
-        let result = match put(Some(token.expires_at)).await {
+        let result = match put(unless_newer).await {
             // The newer-looking entry is not ours to keep.
-            Ok((false, false)) => match self.read(store, &entry.key, i64::MIN).await {
+            Ok(Fenced::KeptNewer) => match self.read(store, &entry.key, i64::MIN).await {
                 // Garbage, or sealed under another key: replace it.
-                Ok(Read::Absent) => put(None).await,
+                Ok(Read::Absent) => put(Replace::Always).await,
                 // Another configuration's: leave it, and move to our own key.
                 Ok(Read::Foreign) if !self.is_collided() => {
                     self.collide();
                     return Box::pin(self.write(store, token, explicit, None)).await;
                 }
-                _ => Ok((false, false)),
+                _ => Ok(Fenced::KeptNewer),
             },
             other => other,
         };
-        let result = result.map(|(written, fenced_out)| {
-            if fenced_out {
-                self.fenced_out();
-            }
-            written
-        });
+        let result = result.map(|fenced| fenced == Fenced::Written);
         self.count_write(store, &result);
         result.map(|_| entry)
     }
@@ -360,18 +355,50 @@ impl SharedSource {
         ttl: Duration,
         fence: Option<(&str, u64)>,
     ) -> std::result::Result<bool, StoreFailure> {
-        match fence {
-            Some((lock_key, number)) => {
-                let fenced = store
-                    .put_fenced(key, value, ttl, None, lock_key, number)
-                    .await?;
-                if fenced == Fenced::FencedOut {
-                    self.fenced_out();
-                }
-                Ok(fenced == Fenced::Written)
+        self.put_entry(store, key, value, ttl, Replace::Always, fence)
+            .await
+            .map(|fenced| fenced == Fenced::Written)
+    }
+
+    /// Every write of this source goes through here: with a `fence` (the
+    /// lease's lock key and number) the store refuses it once a newer lease
+    /// was taken (reported); `replace` says whether an entry expiring later
+    /// is kept.
+    async fn put_entry(
+        &self,
+        store: &GuardedStore,
+        key: &str,
+        value: &str,
+        ttl: Duration,
+        replace: Replace,
+        fence: Option<(&str, u64)>,
+    ) -> std::result::Result<Fenced, StoreFailure> {
+        let fenced = match (fence, replace) {
+            (Some((lock_key, number)), replace) => {
+                let newer_than = match replace {
+                    Replace::Always => None,
+                    Replace::UnlessNewer { floor, .. } => Some(floor),
+                };
+                store
+                    .put_fenced(key, value, ttl, newer_than, lock_key, number)
+                    .await?
             }
-            None => store.put(key, value, ttl).await.map(|()| true),
+            (None, Replace::UnlessNewer { floor, explicit }) => {
+                if store.put_if_newer(key, value, floor, ttl, explicit).await? {
+                    Fenced::Written
+                } else {
+                    Fenced::KeptNewer
+                }
+            }
+            (None, Replace::Always) => {
+                store.put(key, value, ttl).await?;
+                Fenced::Written
+            }
+        };
+        if fenced == Fenced::FencedOut {
+            self.fenced_out();
         }
+        Ok(fenced)
     }
 
     /// Forgets every entry of this configuration (after a revocation).

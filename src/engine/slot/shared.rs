@@ -36,7 +36,7 @@ use crate::engine::error::{ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::store::guard::GuardedStore;
 use crate::support::clock::Clock;
-use crate::support::events::{self, Event, Level};
+use crate::support::events::{Event, Level};
 use crate::support::sync::lock;
 
 /// The store a call reads and writes through; `None` is memory only.
@@ -375,10 +375,6 @@ impl SharedSource {
 
     /// Reports a diagnostic to the listener and the process-wide sink.
     pub(super) fn emit(&self, event: Event) {
-        let event = event.connector(&self.config.name);
-        if events::enabled() {
-            events::emit(event.clone());
-        }
-        self.tell(SlotEvent::Diagnostic(event));
+        self.tell(SlotEvent::Diagnostic(event.connector(&self.config.name)));
     }
 }
