@@ -75,6 +75,27 @@ function settingsOf(entry) {
 }
 
 /**
+ * The settings as the engine reads them: a JSON array of the values in the
+ * order of `settingsOf` (`null` for unset). One string crosses to native code
+ * instead of an object read property by property. A Symbol or a function (which
+ * JSON would silently drop) throws, and `openChecked` reports it.
+ */
+function positional(settings) {
+  const values = [
+    settings.client_id, settings.client_secret, settings.auth_url, settings.refresh_url,
+    settings.refresh_token, settings.redirect_url, settings.expires_in, settings.refresh_in,
+    settings.secret_key, settings.data_centre, settings.authorize_url, settings.revoke_url,
+    settings.scope, settings.token_endpoint_auth_method, settings.token_params,
+    settings.authorization_scheme, settings.api_domain,
+  ];
+  for (let i = 0; i < values.length; i++) {
+    const type = typeof values[i];
+    if (type === 'symbol' || type === 'function') throw new TypeError('not JSON');
+  }
+  return JSON.stringify(values);
+}
+
+/**
  * `expires_in` / `refresh_in` as given, except numbers that are not finite
  * (`NaN`, `Infinity`), which count as unset — the JS package's `parseInt`
  * makes nothing of them either.
@@ -123,7 +144,7 @@ function resolve(name, entry) {
     const known = validated.get(entry);
     if (known !== undefined && known.name === name && sameSettings(entry, known.settings)) return known;
     const settings = settingsOf(entry);
-    const handle = openChecked(name, settings, () => native.openConnector(name, settings, true));
+    const handle = openChecked(name, settings, () => native.openConnector(name, positional(settings), true));
     // `view`: the settings the Connector shows, with endpoints a data centre filled in.
     const view = settings.data_centre ? { ...settings, ...definedOnly(native.connectorUrls(handle)) } : settings;
     const resolved = { name, settings, view, handle };
@@ -192,7 +213,7 @@ class Connector {
 
   #set(field, value) {
     const settings = { ...this.#settings, [field]: value };
-    this.#rehandle(openChecked(this.#name, settings, () => native.openConnector(this.#name, settings, true)));
+    this.#rehandle(openChecked(this.#name, settings, () => native.openConnector(this.#name, positional(settings), true)));
     this.#settings = settings;
   }
 
@@ -270,7 +291,11 @@ class Connector {
         return Promise.resolve(token);
       }
     }
-    return this.#call(missed(handle, this.#store), callSite(this.getAccessToken), signal);
+    const fromStore = missed(handle, this.#store, this.#settings);
+    if (typeof fromStore === 'object') {
+      return signal === undefined ? fromStore : raceSignal(fromStore, signal, callSite(this.getAccessToken));
+    }
+    return this.#call(native.getToken(handle, this.#store.options, fromStore === true), callSite(this.getAccessToken), signal);
   }
 
   /** `pending` with errors fit for the caller (stack from `site`, tidy message), racing `signal`. */
@@ -504,38 +529,76 @@ const storeReads = [];
  * JS thread and the engine adopts the entry synchronously (`adoptStored`);
  * only a missing, stale or unusable entry — or a slot with a refresh in
  * flight or a failure being backed off — goes to the native refresh path.
+ * A store that answers synchronously costs no promise but the caller's.
+ * Returns the token's promise (errors already fit for the caller), or
+ * `undefined` (go native) or `true` (go native; the entry was read and is
+ * unusable, so the refresh need not read it again).
  */
-function missed(handle, store) {
+function missed(handle, store, settings) {
   const read = store.jsRead;
-  if (read === undefined) return native.getToken(handle, store.options);
+  if (read === undefined) return undefined;
   const pending = storeReads[handle];
   if (pending !== undefined) return pending;
-  if (!native.storeReadWanted(handle, store.options)) return native.getToken(handle, store.options);
+  const options = store.options;
+  const key = native.storeReadKey(handle, options);
+  if (key === null) return undefined;
+  let answer;
+  try {
+    answer = read(key);
+  } catch {
+    return undefined; // the native path reads it again through its guard
+  }
+  if (answer === null || typeof answer === 'string') {
+    const token = adopted(handle, options, answer);
+    return typeof token === 'string' ? Promise.resolve(token) : (token === 0 || undefined);
+  }
   // The read holds a reference: the connector that asked may be collected
   // before the store answers, and its handle must not be freed meanwhile.
   native.retainSlot(handle);
-  const reading = readThenAdopt(handle, store, read);
+  const reading = adoptLater(handle, store, answer, settings);
   storeReads[handle] = reading;
-  const done = () => { storeReads[handle] = undefined; releaseHandle(handle); };
-  reading.then(done, done);
   return reading;
 }
 
-async function readThenAdopt(handle, store, read) {
-  let value;
+/**
+ * Adopts the entry `value` read from the store: the token now served
+ * (remembered for hits), or what `adoptStored` answered instead (0: the
+ * entry is unusable, -1: undecided here).
+ */
+function adopted(handle, options, value) {
+  const token = native.adoptStored(handle, options, value);
+  if (typeof token === 'string' && board !== undefined) {
+    const generation = board[handle * 4 + 1];
+    if (generation !== 0) tokenStrings[handle] = { generation, token };
+  }
+  return token;
+}
+
+/**
+ * The token once the store's promised answer is adopted (or refreshed
+ * natively). An error's stack is taken where it is thrown: capturing one
+ * for every read would cost more than the read (V8 adds the awaiting
+ * caller's frames as `at async …`).
+ */
+async function adoptLater(handle, store, answer, settings) {
   try {
-    value = await read(native.storeKey(handle));
-  } catch {
-    // A store that throws, rejects, answers garbage or hangs: the native path
-    // reads it again through its guard, which counts, reports and backs it off.
-    return native.getToken(handle, store.options);
+    let value;
+    try {
+      value = await answer;
+    } catch {
+      // A store that rejects, answers garbage or hangs: the native path reads
+      // it again through its guard, which counts, reports and backs it off.
+      return await native.getToken(handle, store.options);
+    }
+    const token = adopted(handle, store.options, value);
+    if (typeof token === 'string') return token;
+    return await native.getToken(handle, store.options, token === 0);
+  } catch (error) {
+    throw forCaller(error, callSite(adoptLater), secretsOf(settings));
+  } finally {
+    storeReads[handle] = undefined;
+    releaseHandle(handle);
   }
-  const generation = native.adoptStored(handle, store.options, value);
-  if (generation > 0) {
-    const token = native.tokenOfGeneration(handle, generation);
-    if (token !== null) return token;
-  }
-  return native.getToken(handle, store.options, generation === 0);
 }
 
 /** `options.signal`, checked. */

@@ -186,14 +186,14 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /**
  * Adopts the token entry `value` that `connector.js` read from the
- * Connection's JS store (null: none there). Returns the generation of the
- * token now served (read it with `tokenOfGeneration`), 0 when the entry is
- * missing, stale or unusable (call `getToken(handle, options, true)`: it
- * refreshes without reading the entry again), or -1 when it could not be
- * decided here (a sealed value whose key is not derived yet, or no secret
- * key for it: call `getToken(handle, options)`).
+ * Connection's JS store (null: none there). Returns the access token now
+ * served (its generation is on the board), 0 when the entry is missing,
+ * stale or unusable (call `getToken(handle, options, true)`: it refreshes
+ * without reading the entry again), or -1 when it could not be decided here
+ * (a sealed value whose key is not derived yet, or no secret key for it:
+ * call `getToken(handle, options)`).
  */
-export declare function adoptStored(handle: number, options: ExternalObject<unknown>, value?: string | undefined | null): number
+export declare function adoptStored(handle: number, options: ExternalObject<unknown>, value?: string | undefined | null): string | number
 
 /**
  * Where relative `fetch()` URLs go: the last token answer's `api_domain`,
@@ -338,12 +338,15 @@ export declare function memoryStore(): ExternalObject<unknown>
 export declare function newCodeVerifier(): string
 
 /**
- * Validates `entry` as `connection_json[name]` and returns the handle of the
- * slot shared by every connector with this configuration, carrying one
- * reference for the caller (see `releaseSlot`). With
- * `input_valid = false` it throws the invalid-input error of the JS package.
+ * Validates a connector's settings and returns the handle of the slot
+ * shared by every connector with this configuration, carrying one
+ * reference for the caller (see `releaseSlot`). `settings` is the JSON
+ * array of the values of `FIELDS`, in that order (`null` for unset): one
+ * string crosses instead of an object read property by property. `null`
+ * settings are "not an object"; with `input_valid = false` it throws the
+ * invalid-input error of the JS package.
  */
-export declare function openConnector(name: string, entry: any, inputValid: boolean): number
+export declare function openConnector(name: string, settings: string | undefined | null, inputValid: boolean): number
 
 /**
  * `putAccessTokenInCache()`: writes the slot's current token to `store` and
@@ -383,16 +386,13 @@ export declare function revokeToken(handle: number, options: ExternalObject<unkn
 /** Counters of the slot behind `handle`. */
 export declare function slotStats(handle: number): ConnectorStats
 
-/** The store key of the slot's token entry (`ZC_CONN_<name>:<fingerprint>`). */
-export declare function storeKey(handle: number): string
-
 /**
- * Whether a caller that found no fresh token should read its JS store on
- * the JS thread and hand the value to `adoptStored`: the Connection's store
- * is not backing off reads, no refresh is in flight and no failure is being
- * backed off (`getToken` answers those at once).
+ * The key to read from the Connection's JS store on the JS thread, or
+ * null when the miss goes native at once (no JS store, its reads backing
+ * off, a refresh in flight, a failure being backed off, the entry already
+ * read).
  */
-export declare function storeReadWanted(handle: number, options: ExternalObject<unknown>): boolean
+export declare function storeReadKey(handle: number, options: ExternalObject<unknown>): string | null
 
 /** The slot's last token, or null before the first one. */
 export declare function tokenInfo(handle: number): TokenInfo | null

@@ -4,7 +4,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { Connection } = require('..');
+const { Connection, CatalystConnectorError } = require('..');
 const { JsConnection } = require('../bench/js-package');
 const { startMockOAuth, settings } = require('./helpers/mock-oauth');
 const { eventually } = require('./helpers/eventually');
@@ -134,6 +134,32 @@ test('a JS store is read on the JS thread: a usable entry is adopted with one ge
   assert.equal(stats.tokenRequests, 0);
   assert.equal(await connector.getAccessToken(), 'at-in-store', 'then served from memory');
   assert.deepEqual(store.calls, [['get', key]]);
+});
+
+test('a JS store answering with promises: concurrent misses share one read, and an error thrown later names the awaiting caller', async () => {
+  const store = mapStore();
+  const asyncStore = { ...store, get: async (key) => store.get(key), put: async (...args) => store.put(...args) };
+  const s = settings(mock.url);
+  const key = jsCacheKey('c', s);
+  store.entries.set(key, entryValue('at-async'));
+  const connector = new Connection({ c: s }, { store: asyncStore }).getConnector('c');
+  const tokens = await Promise.all([connector.getAccessToken(), connector.getAccessToken(), connector.getAccessToken()]);
+  assert.deepEqual(tokens, ['at-async', 'at-async', 'at-async']);
+  assert.deepEqual(store.calls, [['get', key]]);
+  // A read that rejects goes native, whose failure (here: the provider refuses) carries a stack.
+  const failing = await startMockOAuth({ respond: () => ({ status: 400, json: { error: 'invalid_client' } }) });
+  try {
+    const broken = { get: async () => { throw new Error('down'); }, put: async () => {} };
+    const other = new Connection({ c: settings(failing.url) }, { store: broken }).getConnector('c');
+    async function awaitingCaller() {
+      return await other.getAccessToken();
+    }
+    const error = await awaitingCaller().catch((e) => e);
+    assert.ok(error instanceof CatalystConnectorError, String(error));
+    assert.match(error.stack, /awaitingCaller/);
+  } finally {
+    await failing.close();
+  }
 });
 
 test('a JS-thread read rejects a stale or unusable entry, refreshes without reading it again, and overwrites it', async () => {

@@ -12,7 +12,7 @@ const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
 const CONNECTORS = Number(process.env.BENCH_CONNECTORS || 100_000);
-const FIRST_CALLS = 300;
+const FIRST_CALLS = 3000; // steady state: each peer warmed up on as many first calls first
 const FRESH_RUNS = 5;
 
 const fmt = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);

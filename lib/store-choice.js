@@ -96,29 +96,89 @@ const DEFAULT_STORE_TIMEOUT_MS = 2000;
 /**
  * `{ handle, read }` for a JS store object: the native store, and `read(key)`,
  * the store's `get` called on the JS thread (a cache miss reads it here and
- * hands the text to the engine, instead of a round trip through tokio),
- * bounded by the store timeout and rejecting on a throw, a rejection, garbage
- * or a timeout.
+ * hands the text to the engine, instead of a round trip through tokio). A
+ * store that answers synchronously gets its answer back as it is (a string
+ * or null: no promise, no timer); one that answers with a promise gets a
+ * promise bounded by the store timeout. A throw, a rejection, garbage or a
+ * timeout throws or rejects.
  */
 function objectStore(object, name, adapt, timeoutMs) {
   let store = objectStores.get(object);
   if (store === undefined) {
-    const call = storeCaller(object, adapt);
-    const limit = timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
-    store = { handle: native.jsStore(name, call, timeoutMs), read: (key) => bounded(call('get', key), limit) };
+    const deadlines = new Deadlines(timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
+    const adapted = adapt(object);
+    const read = (key) => {
+      const answer = adapted.get(key);
+      if (answer !== null && typeof answer === 'object' && typeof answer.then === 'function') {
+        return deadlines.bound(answer).then(storedString);
+      }
+      return storedString(answer);
+    };
+    store = { handle: native.jsStore(name, storeCaller(object, adapt), timeoutMs), read };
     objectStores.set(object, store);
   }
   return store;
 }
 
-/** `promise`, or a rejection after `ms` (the timer never keeps Node alive). */
-function bounded(promise, ms) {
-  let timer;
-  const timeout = new Promise((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`the store did not answer within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/**
+ * Bounds promises by one timeout. Deadlines come in the order the promises
+ * do (the timeout is the same for all), so one unref'd timer, armed for the
+ * oldest pending deadline, serves every read in flight: a read costs no timer
+ * of its own.
+ */
+class Deadlines {
+  #ms;
+  /** Pending reads, oldest first: `{ at, reject, settled }`. */
+  #queue = [];
+  #timer;
+
+  constructor(ms) {
+    this.#ms = ms;
+  }
+
+  /** `promise`, or a rejection once it has been pending for the timeout. */
+  bound(promise) {
+    return new Promise((resolve, reject) => {
+      const pending = { at: Date.now() + this.#ms, reject, settled: false };
+      this.#queue.push(pending);
+      if (this.#timer === undefined) this.#arm();
+      promise.then(
+        (value) => { this.#settle(pending); resolve(value); },
+        (error) => { this.#settle(pending); reject(error); },
+      );
+    });
+  }
+
+  /** Marks `pending` settled and drops the settled reads at the head. */
+  #settle(pending) {
+    pending.settled = true;
+    const queue = this.#queue;
+    while (queue.length > 0 && queue[0].settled) queue.shift();
+  }
+
+  #arm() {
+    const queue = this.#queue;
+    while (queue.length > 0 && queue[0].settled) queue.shift();
+    if (queue.length === 0) {
+      this.#timer = undefined;
+      return;
+    }
+    this.#timer = setTimeout(() => this.#expire(), Math.max(1, queue[0].at - Date.now()));
+    this.#timer.unref();
+  }
+
+  #expire() {
+    const queue = this.#queue;
+    const now = Date.now();
+    while (queue.length > 0 && (queue[0].settled || queue[0].at <= now)) {
+      const pending = queue.shift();
+      if (!pending.settled) {
+        pending.settled = true;
+        pending.reject(new Error(`the store did not answer within ${this.#ms} ms`));
+      }
+    }
+    this.#arm();
+  }
 }
 
 function envDefaultStore() {
@@ -128,6 +188,25 @@ function envDefaultStore() {
     defaultStore = url ? urlStore(url, process.env.ZC_CONNECTOR_STORE_PREFIX || '', timeout) : native.memoryStore();
   }
   return defaultStore;
+}
+
+/** Per native store: the call options of Connections with no listener and no `timeoutMs`/`ca`, `[refresh ahead, not]`. */
+const plainOptionsOf = new WeakMap();
+
+/**
+ * The call options for `store` without a listener or HTTP settings: the same
+ * for every such Connection over that store, so they are made once (a
+ * per-request Connection costs no native call for them).
+ */
+function plainOptions(store, refreshAhead) {
+  let pair = plainOptionsOf.get(store);
+  if (pair === undefined) {
+    pair = [undefined, undefined];
+    plainOptionsOf.set(store, pair);
+  }
+  const index = refreshAhead ? 0 : 1;
+  if (pair[index] === undefined) pair[index] = native.callOptions(store, refreshAhead, undefined, undefined);
+  return pair[index];
 }
 
 /**
@@ -195,8 +274,12 @@ class StoreChoice {
     // per per-request Connection); one that starts listening gets one from its next call.
     if (this.#options === undefined || (this.#listening === false && sink.wanted)) {
       this.#listening = sink.wanted;
-      const onEvent = this.#listening ? (event) => sink.handle(event) : undefined;
-      this.#options = native.callOptions(this.#store(), this.#refreshAhead, onEvent, this.#extra);
+      if (this.#listening || this.#extra !== undefined) {
+        const onEvent = this.#listening ? (event) => sink.handle(event) : undefined;
+        this.#options = native.callOptions(this.#store(), this.#refreshAhead, onEvent, this.#extra);
+      } else {
+        this.#options = plainOptions(this.#store(), this.#refreshAhead);
+      }
     }
     return this.#options;
   }

@@ -36,7 +36,7 @@ async fn an_exchange_publishes_in_the_new_refresh_tokens_slot_and_stores_it() {
     let slot = registry::get(id).unwrap();
     assert_eq!(slot.config().refresh_token.as_deref(), Some("1000.new-rt"));
     assert_eq!(slot.current().unwrap().access_token, "1000.exchanged");
-    let stored = memory.get(slot.cache_key()).await.unwrap().unwrap();
+    let stored = memory.get(&slot.cache_key()).await.unwrap().unwrap();
     assert!(stored.contains("1000.exchanged"), "{stored}");
     assert_eq!(count.load(Ordering::SeqCst), 1);
 

@@ -41,7 +41,7 @@ async fn a_second_process_starts_warm_from_the_store() {
         "1000.fresh"
     );
     first.flush().await;
-    let stored = memory.get(first.cache_key()).await.unwrap().unwrap();
+    let stored = memory.get(&first.cache_key()).await.unwrap().unwrap();
     assert!(
         stored
             .starts_with(r#"{"access_token":"1000.fresh","expiry_in_seconds":3600,"expires_at":"#),
@@ -84,7 +84,7 @@ async fn the_legacy_key_is_read_once_and_written_forward() {
     assert_eq!(token.access_token, "1000.legacy");
     assert_eq!(count.load(Ordering::SeqCst), 0);
     // Written forward as it was, plus the writer's strong fingerprint.
-    let forward = memory.get(slot.cache_key()).await.unwrap().unwrap();
+    let forward = memory.get(&slot.cache_key()).await.unwrap().unwrap();
     assert!(
         forward.starts_with(legacy.trim_end_matches('}')),
         "{forward}"
@@ -101,7 +101,7 @@ async fn encrypted_entries_need_the_key_and_bad_ones_are_replaced() {
     let writer = Arc::new(Slot::new(with_secret(&url, "sealed", "key-one")));
     writer.get(Some(store.clone())).await.unwrap();
     writer.flush().await;
-    let stored = memory.get(writer.cache_key()).await.unwrap().unwrap();
+    let stored = memory.get(&writer.cache_key()).await.unwrap().unwrap();
     assert!(
         !stored.contains("1000.fresh"),
         "the access token is sealed: {stored}"
@@ -128,7 +128,7 @@ async fn encrypted_entries_need_the_key_and_bad_ones_are_replaced() {
         2,
         "undecryptable means absent: refreshed"
     );
-    let replaced = memory.get(writer.cache_key()).await.unwrap().unwrap();
+    let replaced = memory.get(&writer.cache_key()).await.unwrap().unwrap();
     assert_ne!(replaced, stored, "and overwritten");
 }
 
@@ -138,14 +138,14 @@ async fn garbage_in_the_store_is_refreshed_over() {
     let memory = Arc::new(MemoryStore::new());
     let slot = Arc::new(Slot::new(config(&url, "garbage")));
     memory
-        .put(slot.cache_key(), "{not json", Duration::from_secs(60))
+        .put(&slot.cache_key(), "{not json", Duration::from_secs(60))
         .await
         .unwrap();
     slot.get(Some(guarded(memory.clone()))).await.unwrap();
     slot.flush().await;
     assert_eq!(count.load(Ordering::SeqCst), 1);
     assert!(memory
-        .get(slot.cache_key())
+        .get(&slot.cache_key())
         .await
         .unwrap()
         .unwrap()

@@ -5,7 +5,8 @@
 //!
 //! Properties: `ConnectorConfig::from_entry` never panics, nor does
 //! formatting its error; an accepted configuration has the four required
-//! properties non-empty; and its `Debug` output never shows the secrets. The
+//! properties non-empty; the positional form (`from_positional`, the array
+//! `connector.js` sends) reads exactly like the object form; and its `Debug` output never shows the secrets. The
 //! last is checked as "the output does not depend on the secret values": the
 //! same configuration with `client_secret`, `refresh_token` and `secret_key`
 //! replaced by other values formats identically. (A literal "does not contain"
@@ -17,7 +18,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use zcatalyst_connector_rs::engine::config::ConnectorConfig;
+use zcatalyst_connector_rs::engine::config::{ConnectorConfig, FIELDS};
 
 fuzz_target!(|data: &[u8]| {
     let (name, json) = match data.iter().position(|&b| b == b'\n') {
@@ -28,6 +29,20 @@ fuzz_target!(|data: &[u8]| {
     let Ok(entry) = serde_json::from_slice::<Value>(json) else {
         return;
     };
+    // The positional form connector.js sends must read exactly like the object.
+    if let Value::Object(map) = &entry {
+        let values: Vec<Value> = FIELDS
+            .iter()
+            .map(|key| map.get(*key).cloned().unwrap_or(Value::Null))
+            .collect();
+        let positional = ConnectorConfig::from_positional(&name, &values);
+        let object = ConnectorConfig::from_entry(&name, &entry);
+        match (&positional, &object) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "positional and object forms differ"),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+            _ => panic!("one form was accepted, the other refused"),
+        }
+    }
     let config = match ConnectorConfig::from_entry(&name, &entry) {
         Ok(config) => config,
         Err(error) => {
@@ -44,18 +59,16 @@ fuzz_target!(|data: &[u8]| {
         assert!(!required.is_empty(), "a required property came out empty");
     }
     let shown = format!("{config:?}");
-    let neutral = ConnectorConfig {
-        client_secret: "\u{1}client-secret\u{1}".into(),
-        refresh_token: config
-            .refresh_token
-            .as_ref()
-            .map(|_| "\u{1}refresh-token\u{1}".into()),
-        secret_key: config
-            .secret_key
-            .as_ref()
-            .map(|_| "\u{1}secret-key\u{1}".into()),
-        ..config.clone()
-    };
+    let mut neutral = config.clone();
+    neutral.client_secret = "\u{1}client-secret\u{1}".into();
+    neutral.refresh_token = config
+        .refresh_token
+        .as_ref()
+        .map(|_| "\u{1}refresh-token\u{1}".into());
+    neutral.secret_key = config
+        .secret_key
+        .as_ref()
+        .map(|_| "\u{1}secret-key\u{1}".into());
     let neutral_shown = format!("{neutral:?}");
     assert_eq!(shown, neutral_shown, "Debug output depends on a secret");
     let secrets = [

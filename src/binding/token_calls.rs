@@ -34,21 +34,33 @@ fn token_promise<'e>(
     })
 }
 
-/// Validates `entry` as `connection_json[name]` and returns the handle of the
-/// slot shared by every connector with this configuration, carrying one
-/// reference for the caller (see `releaseSlot`). With
-/// `input_valid = false` it throws the invalid-input error of the JS package.
+/// Validates a connector's settings and returns the handle of the slot
+/// shared by every connector with this configuration, carrying one
+/// reference for the caller (see `releaseSlot`). `settings` is the JSON
+/// array of the values of `FIELDS`, in that order (`null` for unset): one
+/// string crosses instead of an object read property by property. `null`
+/// settings are "not an object"; with `input_valid = false` it throws the
+/// invalid-input error of the JS package.
 #[napi(js_name = "openConnector")]
 pub fn open_connector(
     env: Env,
     name: String,
-    entry: serde_json::Value,
+    settings: Option<String>,
     input_valid: bool,
 ) -> Result<u32> {
     if !input_valid {
         return Err(js_error(&env, &ConnectorError::InvalidInput));
     }
-    let config = ConnectorConfig::from_entry(&name, &entry).map_err(|e| js_error(&env, &e))?;
+    let values = settings
+        .and_then(|text| serde_json::from_str::<Vec<serde_json::Value>>(&text).ok())
+        .ok_or_else(|| {
+            ConnectorError::Validation(format!(
+                "Value provided for connector.{name} is expected to be a non-null json object."
+            ))
+        });
+    let config = values
+        .and_then(|values| ConnectorConfig::from_positional(&name, &values))
+        .map_err(|e| js_error(&env, &e))?;
     // Refreshes ahead of this process's slots wait in the one queue.
     ahead_queue();
     Ok(registry::open(config).0)
@@ -111,20 +123,23 @@ pub fn get_token<'e>(
     })
 }
 
-/// Whether a caller that found no fresh token should read its JS store on
-/// the JS thread and hand the value to `adoptStored`: the Connection's store
-/// is not backing off reads, no refresh is in flight and no failure is being
-/// backed off (`getToken` answers those at once).
-#[napi(js_name = "storeReadWanted")]
-pub fn store_read_wanted(
+/// The key to read from the Connection's JS store on the JS thread, or
+/// null when the miss goes native at once (no JS store, its reads backing
+/// off, a refresh in flight, a failure being backed off, the entry already
+/// read).
+#[napi(js_name = "storeReadKey")]
+pub fn store_read_key(
     handle: u32,
     #[napi(ts_arg_type = "ExternalObject<unknown>")] options: &CallOptionsHandle,
-) -> bool {
-    let Some(store) = options.store.as_ref() else {
-        return false;
-    };
-    !store.reads_backing_off()
-        && registry::with(handle, |slot| slot.wants_store_read()).unwrap_or(false)
+) -> Option<String> {
+    let store = options.store.as_ref()?;
+    if store.reads_backing_off() {
+        return None;
+    }
+    registry::with(handle, |slot| {
+        slot.wants_store_read().then(|| slot.cache_key())
+    })
+    .flatten()
 }
 
 /// The queue of refreshes ahead for tokens adopted on the JS thread, its
@@ -140,33 +155,27 @@ fn ahead_queue() -> &'static AheadQueue {
     &QUEUE
 }
 
-/// The store key of the slot's token entry (`ZC_CONN_<name>:<fingerprint>`).
-#[napi(js_name = "storeKey")]
-pub fn store_key(env: Env, handle: u32) -> Result<String> {
-    Ok(slot(&env, handle)?.cache_key().to_owned())
-}
-
 /// Adopts the token entry `value` that `connector.js` read from the
-/// Connection's JS store (null: none there). Returns the generation of the
-/// token now served (read it with `tokenOfGeneration`), 0 when the entry is
-/// missing, stale or unusable (call `getToken(handle, options, true)`: it
-/// refreshes without reading the entry again), or -1 when it could not be
-/// decided here (a sealed value whose key is not derived yet, or no secret
-/// key for it: call `getToken(handle, options)`).
-#[napi(js_name = "adoptStored")]
+/// Connection's JS store (null: none there). Returns the access token now
+/// served (its generation is on the board), 0 when the entry is missing,
+/// stale or unusable (call `getToken(handle, options, true)`: it refreshes
+/// without reading the entry again), or -1 when it could not be decided here
+/// (a sealed value whose key is not derived yet, or no secret key for it:
+/// call `getToken(handle, options)`).
+#[napi(js_name = "adoptStored", ts_return_type = "string | number")]
 pub fn adopt_stored(
     env: Env,
     handle: u32,
     #[napi(ts_arg_type = "ExternalObject<unknown>")] options: &CallOptionsHandle,
     value: Option<String>,
-) -> Result<f64> {
+) -> Result<Either<String, f64>> {
     let slot = slot(&env, handle)?;
     options.apply_to(&slot);
     let stored = slot.adopt_stored(value.as_deref(), Some(ahead_queue()));
     Ok(match stored {
-        Stored::Adopted(_, generation) => f64::from(generation),
-        Stored::Unusable => 0.0,
-        Stored::Undecided => -1.0,
+        Stored::Adopted(token, _) => Either::A(token.access_token.clone()),
+        Stored::Unusable => Either::B(0.0),
+        Stored::Undecided => Either::B(-1.0),
     })
 }
 

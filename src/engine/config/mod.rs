@@ -7,4 +7,4 @@ mod settings;
 pub use provider::{
     fill_data_centre, is_zoho_accounts, zoho_accounts, zoho_api_domain, ClientAuth, ProviderOptions,
 };
-pub use settings::{parse_int, ConnectorConfig};
+pub use settings::{parse_int, ConnectorConfig, Fields, SharedSettings, FIELDS};

@@ -7,6 +7,7 @@
 
 use serde_json::{Map, Value};
 
+use super::settings::Fields;
 use crate::engine::error::{ConnectorError, Result};
 
 /// How the client proves itself at the token endpoint (RFC 6749 §2.3.1).
@@ -66,16 +67,22 @@ pub fn zoho_api_domain(accounts_url: &str) -> Option<String> {
 
 /// Whether `url` is on a Zoho accounts server.
 pub fn is_zoho_accounts(url: &str) -> bool {
-    url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .is_some_and(|host| {
-            host.starts_with("accounts.zoho") || host.starts_with("accounts.zohocloud")
-        })
+    // Most URLs are not Zoho's: only those naming it are parsed.
+    let named = url
+        .as_bytes()
+        .windows(b"accounts.zoho".len())
+        .any(|w| w.eq_ignore_ascii_case(b"accounts.zoho"));
+    named
+        && url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .is_some_and(|host| {
+                host.starts_with("accounts.zoho") || host.starts_with("accounts.zohocloud")
+            })
 }
 
-fn string(map: &Map<String, Value>, key: &str) -> Option<String> {
-    map.get(key)
+fn string(map: &impl Fields, key: &str) -> Option<String> {
+    map.field(key)
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
@@ -110,7 +117,7 @@ pub fn fill_data_centre(name: &str, map: &mut Map<String, Value>) -> Result<()> 
 
 impl ProviderOptions {
     /// Reads the options of `connector.<name>`; `refresh_url` decides defaults.
-    pub fn from_entry(name: &str, map: &Map<String, Value>, refresh_url: &str) -> Result<Self> {
+    pub fn from_entry(name: &str, map: &impl Fields, refresh_url: &str) -> Result<Self> {
         let client_auth = match string(map, "token_endpoint_auth_method").as_deref() {
             None | Some("client_secret_post") => ClientAuth::Post,
             Some("client_secret_basic") => ClientAuth::Basic,
@@ -122,7 +129,7 @@ impl ProviderOptions {
                 ))
             }
         };
-        let token_params = match map.get("token_params") {
+        let token_params = match map.field("token_params") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Object(params)) => params
                 .iter()
@@ -147,7 +154,8 @@ impl ProviderOptions {
             scope: string(map, "scope"),
             authorize_url: string(map, "authorize_url"),
             revoke_url,
-            api_domain: string(map, "api_domain").or_else(|| zoho_api_domain(refresh_url)),
+            api_domain: string(map, "api_domain")
+                .or_else(|| zoho.then(|| zoho_api_domain(refresh_url)).flatten()),
             authorization_scheme: string(map, "authorization_scheme")
                 .unwrap_or_else(|| if zoho { "Zoho-oauthtoken" } else { "Bearer" }.to_owned()),
         })

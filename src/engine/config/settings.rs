@@ -1,18 +1,25 @@
 //! One connector's configuration, parsed and validated like `@zcatalyst/connector` does.
 
+use std::collections::HashSet;
 use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, LazyLock, Mutex};
 
+use rustc_hash::FxBuildHasher;
 use serde_json::{Map, Value};
 
 use super::provider::{fill_data_centre, ProviderOptions};
 use crate::engine::error::{ConnectorError, Result};
+use crate::support::sync::lock;
 
 /// The properties that `getConnector()` requires, in the order the JS package checks them.
 const REQUIRED: [&str; 4] = ["client_id", "client_secret", "auth_url", "refresh_url"];
 
-/// A validated connector configuration. `Debug` redacts every secret.
+/// The settings of a connector other than its refresh token: shared (one
+/// copy in the process) by every configuration that differs only in the
+/// refresh token, as a multi-user application's connectors do.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct ConnectorConfig {
+pub struct SharedSettings {
     /// The connector's name (the key in the connection JSON).
     pub name: String,
     /// OAuth client id.
@@ -23,8 +30,6 @@ pub struct ConnectorConfig {
     pub auth_url: String,
     /// Token endpoint used for refreshing.
     pub refresh_url: String,
-    /// Long-lived refresh token (secret); may be absent until a code is exchanged.
-    pub refresh_token: Option<String>,
     /// Redirect URL registered with the provider.
     pub redirect_url: Option<String>,
     /// Configured `expires_in`, seconds (replaced by the provider's answer).
@@ -35,6 +40,32 @@ pub struct ConnectorConfig {
     pub secret_key: Option<String>,
     /// Provider options (client authentication, scope, endpoints, header scheme).
     pub provider: ProviderOptions,
+}
+
+/// A validated connector configuration: the shared settings (reached through
+/// `Deref`, so `config.client_id` reads them) and the refresh token. `Debug`
+/// redacts every secret.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ConnectorConfig {
+    shared: Arc<SharedSettings>,
+    /// Long-lived refresh token (secret); may be absent until a code is exchanged.
+    pub refresh_token: Option<String>,
+}
+
+impl Deref for ConnectorConfig {
+    type Target = SharedSettings;
+
+    fn deref(&self) -> &SharedSettings {
+        &self.shared
+    }
+}
+
+/// Changing a setting in place gives this configuration its own copy of the
+/// shared settings (copy on write).
+impl DerefMut for ConnectorConfig {
+    fn deref_mut(&mut self) -> &mut SharedSettings {
+        Arc::make_mut(&mut self.shared)
+    }
 }
 
 impl fmt::Debug for ConnectorConfig {
@@ -56,10 +87,55 @@ impl fmt::Debug for ConnectorConfig {
     }
 }
 
+/// Where a configuration's properties are read from: a JSON object, or the
+/// positional array `connector.js` sends (`FIELDS` order).
+pub trait Fields {
+    /// The property `key`, if present.
+    fn field(&self, key: &str) -> Option<&Value>;
+}
+
+impl Fields for Map<String, Value> {
+    fn field(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+}
+
+/// The properties of a configuration, in the order of the positional form
+/// (`ConnectorConfig::from_positional`).
+pub const FIELDS: [&str; 17] = [
+    "client_id",
+    "client_secret",
+    "auth_url",
+    "refresh_url",
+    "refresh_token",
+    "redirect_url",
+    "expires_in",
+    "refresh_in",
+    "secret_key",
+    "data_centre",
+    "authorize_url",
+    "revoke_url",
+    "scope",
+    "token_endpoint_auth_method",
+    "token_params",
+    "authorization_scheme",
+    "api_domain",
+];
+
+/// The positional form: values in `FIELDS` order (`null` for unset).
+struct Positional<'a>(&'a [Value]);
+
+impl Fields for Positional<'_> {
+    fn field(&self, key: &str) -> Option<&Value> {
+        let index = FIELDS.iter().position(|name| *name == key)?;
+        self.0.get(index).filter(|value| !value.is_null())
+    }
+}
+
 /// A property as a string: strings as they are, numbers in their JS form; empty,
 /// `null`, missing and other types are `None`.
-fn text(map: &Map<String, Value>, key: &str) -> Option<String> {
-    match map.get(key)? {
+fn text(map: &impl Fields, key: &str) -> Option<String> {
+    match map.field(key)? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
@@ -90,6 +166,35 @@ pub fn parse_int(value: &Value) -> Option<i64> {
     }
 }
 
+/// Shared settings in use, each once: a configuration whose settings equal
+/// one already here takes that copy. Entries nobody else holds are dropped
+/// whenever the set has doubled since the last sweep.
+struct Interned {
+    set: HashSet<Arc<SharedSettings>, FxBuildHasher>,
+    sweep_at: usize,
+}
+
+static INTERNED: LazyLock<Mutex<Interned>> = LazyLock::new(|| {
+    Mutex::new(Interned {
+        set: HashSet::default(),
+        sweep_at: 64,
+    })
+});
+
+fn interned(settings: SharedSettings) -> Arc<SharedSettings> {
+    let mut interned = lock(&INTERNED);
+    if let Some(known) = interned.set.get(&settings) {
+        return known.clone();
+    }
+    if interned.set.len() >= interned.sweep_at {
+        interned.set.retain(|known| Arc::strong_count(known) > 1);
+        interned.sweep_at = (interned.set.len() * 2).max(64);
+    }
+    let settings = Arc::new(settings);
+    interned.set.insert(settings.clone());
+    settings
+}
+
 impl ConnectorConfig {
     /// Validates the entry `connection_json[name]` as `getConnector(name)` does.
     pub fn from_entry(name: &str, entry: &Value) -> Result<Self> {
@@ -102,7 +207,28 @@ impl ConnectorConfig {
             }
         };
         fill_data_centre(name, &mut map)?;
-        let map = &map;
+        ConnectorConfig::from_fields(name, &map)
+    }
+
+    /// Validates a configuration in the positional form: a JSON array of the
+    /// values of `FIELDS`, in that order (`null` for unset) — what
+    /// `connector.js` sends, cheaper to carry across than an object.
+    pub fn from_positional(name: &str, values: &[Value]) -> Result<Self> {
+        let fields = Positional(values);
+        if text(&fields, "data_centre").is_some() {
+            // Rare: the data centre fills URLs in, on the object form.
+            let map = FIELDS
+                .iter()
+                .zip(values)
+                .filter(|(_, value)| !value.is_null())
+                .map(|(key, value)| ((*key).to_owned(), value.clone()))
+                .collect::<Map<_, _>>();
+            return ConnectorConfig::from_entry(name, &Value::Object(map));
+        }
+        ConnectorConfig::from_fields(name, &fields)
+    }
+
+    fn from_fields(name: &str, map: &impl Fields) -> Result<Self> {
         let mut required = REQUIRED.iter().map(|prop| {
             text(map, prop).ok_or_else(|| {
                 ConnectorError::Validation(format!(
@@ -113,18 +239,24 @@ impl ConnectorConfig {
         let mut next = || required.next().expect("four required properties");
         let (client_id, client_secret, auth_url, refresh_url) =
             (next()?, next()?, next()?, next()?);
-        Ok(ConnectorConfig {
+        let shared = SharedSettings {
             name: name.to_owned(),
             client_id,
             client_secret,
             auth_url,
-            refresh_token: text(map, "refresh_token"),
             redirect_url: text(map, "redirect_url"),
-            expires_in: map.get("expires_in").and_then(parse_int),
-            refresh_in: map.get("refresh_in").and_then(parse_int).filter(|v| *v > 0),
+            expires_in: map.field("expires_in").and_then(parse_int),
+            refresh_in: map
+                .field("refresh_in")
+                .and_then(parse_int)
+                .filter(|v| *v > 0),
             secret_key: text(map, "secret_key"),
             provider: ProviderOptions::from_entry(name, map, &refresh_url)?,
             refresh_url,
+        };
+        Ok(ConnectorConfig {
+            shared: interned(shared),
+            refresh_token: text(map, "refresh_token"),
         })
     }
 }
@@ -167,6 +299,35 @@ mod tests {
             err.to_string(),
             "Value provided for connector.x is expected to be a non-null json object."
         );
+    }
+
+    #[test]
+    fn the_positional_form_reads_like_the_object_and_settings_are_shared() {
+        let object = full();
+        let values: Vec<Value> = FIELDS
+            .iter()
+            .map(|key| object.get(*key).cloned().unwrap_or(Value::Null))
+            .collect();
+        let a = ConnectorConfig::from_positional("crm", &values).unwrap();
+        assert_eq!(a, ConnectorConfig::from_entry("crm", &object).unwrap());
+        // Another refresh token, the same other settings: one shared copy.
+        let mut other = values.clone();
+        other[FIELDS.iter().position(|k| *k == "refresh_token").unwrap()] = json!("rt-2");
+        let b = ConnectorConfig::from_positional("crm", &other).unwrap();
+        assert_ne!(a, b);
+        assert!(Arc::ptr_eq(&a.shared, &b.shared));
+        // A data centre fills the URLs in on the positional form too.
+        let mut zoho = vec![Value::Null; FIELDS.len()];
+        zoho[0] = json!("id");
+        zoho[1] = json!("secret");
+        zoho[FIELDS.iter().position(|k| *k == "data_centre").unwrap()] = json!("eu");
+        let z = ConnectorConfig::from_positional("crm", &zoho).unwrap();
+        assert_eq!(z.refresh_url, "https://accounts.zoho.eu/oauth/v2/token");
+        // A changed setting gets its own copy; the shared one is untouched.
+        let mut changed = a.clone();
+        changed.client_id = "another".into();
+        assert_eq!(a.client_id, "id");
+        assert!(!Arc::ptr_eq(&a.shared, &changed.shared));
     }
 
     #[test]

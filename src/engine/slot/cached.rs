@@ -193,8 +193,8 @@ impl Slot {
     }
 
     /// The JS package's shared-cache key for this configuration.
-    pub fn cache_key(&self) -> &str {
-        &self.shared.keys().entry
+    pub fn cache_key(&self) -> String {
+        self.shared.entry_key()
     }
 
     /// The shared source below this slot (store entries, refresh token).

@@ -126,7 +126,7 @@ impl SharedSource {
             Ok(None) => return Ok(Read::Absent),
             Err(_) => return Ok(Read::Failed),
         };
-        if owner_of(&value).is_some_and(|owner| owner != self.strong) {
+        if owner_of(&value).is_some_and(|owner| owner != self.strong()) {
             return Ok(Read::Foreign);
         }
         let decoded = decode_async(value, self.secret(), self.clock.now_ms()).await?;
@@ -188,7 +188,7 @@ impl SharedSource {
         let Some(value) = value else {
             return Some(Ok(None));
         };
-        if owner_of(value).is_some_and(|owner| owner != self.strong) {
+        if owner_of(value).is_some_and(|owner| owner != self.strong()) {
             // Another configuration's entry: move to our own keys (which the
             // refresh path then reads).
             self.collide();
@@ -258,7 +258,7 @@ impl SharedSource {
     async fn entry(&self, token: &Token) -> WrittenEntry {
         WrittenEntry {
             key: self.keys().entry.clone(),
-            value: with_owner(&encode_async(token, self.secret()).await, &self.strong),
+            value: with_owner(&encode_async(token, self.secret()).await, self.strong()),
             ttl_hours: ttl(token).as_secs() as i64 / 3600,
         }
     }
@@ -292,7 +292,7 @@ impl SharedSource {
     pub(super) async fn read_failure(&self, store: &GuardedStore) -> Option<SharedFailure> {
         let value = self.counted_get(store, &self.keys().error).await.ok()??;
         let entry: Value = serde_json::from_str(&value).ok()?;
-        if entry.get("zc_fp").and_then(Value::as_str) != Some(self.strong.as_str()) {
+        if entry.get("zc_fp").and_then(Value::as_str) != Some(self.strong()) {
             return None;
         }
         let retry_at_ms = entry.get("retry_at")?.as_i64()?;
@@ -330,7 +330,7 @@ impl SharedSource {
             "status": failure.error.status_code(),
             "retry_at": failure.retry_at_ms,
             "attempt": failure.attempt,
-            "zc_fp": self.strong,
+            "zc_fp": self.strong(),
         })
         .to_string();
         let wait = (failure.retry_at_ms - self.clock.now_ms()).max(1_000) as u64;

@@ -20,6 +20,8 @@
 //! Each configuration is stored once, shared by the slot and the index.
 
 use std::collections::HashMap;
+
+use rustc_hash::FxBuildHasher;
 use std::sync::{Arc, LazyLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::board;
@@ -43,7 +45,8 @@ struct Table {
     free: Vec<SlotId>,
     /// Handles whose last reference went while the slot was busy.
     unreferenced: Vec<SlotId>,
-    by_config: HashMap<Arc<ConnectorConfig>, SlotId>,
+    /// FxHash: the settings are the application's own, not an attacker's.
+    by_config: HashMap<Arc<ConnectorConfig>, SlotId, FxBuildHasher>,
     /// Slots freed since memory was last given back to the system.
     freed_since_trim: usize,
 }

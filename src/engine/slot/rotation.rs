@@ -41,7 +41,7 @@ impl SharedSource {
             self.rotation_read.store(true, Ordering::Release);
         }
         let value = match read {
-            Ok(Some(value)) if owner_of(&value).is_none_or(|owner| owner == self.strong) => value,
+            Ok(Some(value)) if owner_of(&value).is_none_or(|owner| owner == self.strong()) => value,
             Ok(_) => {
                 self.heal_rotation(store, ours, fence).await;
                 return true;
@@ -104,7 +104,7 @@ impl SharedSource {
             None => refresh_token.to_owned(),
         };
         let value =
-            json!({"refresh_token": sealed, "rotated_at": rotated_at, "zc_fp": self.strong})
+            json!({"refresh_token": sealed, "rotated_at": rotated_at, "zc_fp": self.strong()})
                 .to_string();
         for attempt in 0..ROTATION_WRITE_ATTEMPTS {
             if attempt > 0 {

@@ -19,7 +19,7 @@
 //! store does not delay callers.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use futures::future::BoxFuture;
@@ -31,7 +31,7 @@ use super::events::{SlotEvent, SlotListener};
 use super::lease::Lease;
 use super::source::TokenSource;
 use crate::engine::config::ConnectorConfig;
-use crate::engine::entry::keys::{strong_fingerprint, Keys};
+use crate::engine::entry::keys::{cache_key, strong_fingerprint, Keys};
 use crate::engine::error::{ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::store::guard::GuardedStore;
@@ -89,14 +89,14 @@ pub struct SharedFailure {
 /// The shared source of one configuration.
 pub struct SharedSource {
     config: Arc<ConnectorConfig>,
-    /// The JS package's keys, and the ones used instead when another
-    /// configuration holds them (see `entry::keys::strong_fingerprint`).
-    primary: Keys,
-    alternate: Keys,
-    /// Whether another configuration was found under the primary key.
+    /// Whether another configuration was found under the JS package's key
+    /// (the keys are then this configuration's own, see
+    /// `entry::keys::strong_fingerprint`). Keys are computed when used, not
+    /// kept: a slot is small, and a store round trip dwarfs a `format!`.
     collided: AtomicBool,
-    /// This configuration's strong fingerprint, written into every entry.
-    pub(super) strong: String,
+    /// This configuration's strong fingerprint, written into every entry;
+    /// computed on first use (adopting a JS-package entry never needs it).
+    strong: OnceLock<String>,
     pub(super) source: Arc<dyn TokenSource>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) counters: Arc<Counters>,
@@ -126,12 +126,9 @@ impl SharedSource {
         clock: Arc<dyn Clock>,
         counters: Arc<Counters>,
     ) -> Self {
-        let strong = strong_fingerprint(&config);
         SharedSource {
-            primary: Keys::of(&config),
-            alternate: Keys::alternate(&config, &strong),
             collided: AtomicBool::new(false),
-            strong,
+            strong: OnceLock::new(),
             config,
             source,
             clock,
@@ -165,12 +162,26 @@ impl SharedSource {
 
     /// The store keys in use: the JS package's, or (once another
     /// configuration was found under them) this configuration's own.
-    pub fn keys(&self) -> &Keys {
+    pub fn keys(&self) -> Keys {
         if self.collided.load(Ordering::Acquire) {
-            &self.alternate
+            Keys::alternate(&self.config, self.strong())
         } else {
-            &self.primary
+            Keys::of(&self.config)
         }
+    }
+
+    /// The key of the token entry in use (`keys().entry`, without the others).
+    pub fn entry_key(&self) -> String {
+        if self.collided.load(Ordering::Acquire) {
+            Keys::alternate(&self.config, self.strong()).entry
+        } else {
+            cache_key(&self.config)
+        }
+    }
+
+    /// This configuration's strong fingerprint (`zc_fp` in its entries).
+    pub(super) fn strong(&self) -> &str {
+        self.strong.get_or_init(|| strong_fingerprint(&self.config))
     }
 
     /// Whether this configuration moved to its own keys.
