@@ -11,7 +11,7 @@ const { CatalystConnectorError, ConnectorAbortError, callSite, forCaller, withCa
 const { storeChoice } = require('./lib/store-choice.js');
 const { replayable, rejectsToken } = require('./lib/api-fetch.js');
 const { connectionArguments } = require('./lib/options.js');
-const { EventSink, secretsOf } = require('./lib/events.js');
+const { EventSink, debugOn, secretsOf } = require('./lib/events.js');
 const { dispatcherFor } = require('./lib/network.js');
 
 native.registerErrorClass(CatalystConnectorError);
@@ -22,8 +22,13 @@ native.registerErrorClass(CatalystConnectorError);
  * revalidate an unchanged object. A changed value is noticed and revalidated.
  */
 const validated = new WeakMap();
-/** Per slot handle: the JS string of the token generation last seen. */
+/**
+ * Per slot handle: the JS string of the token last seen (`tokenStrings`) and
+ * its generation (`tokenGenerations`), in two arrays rather than an object
+ * per slot.
+ */
 const tokenStrings = [];
+const tokenGenerations = [];
 /**
  * The engine's freshness board (a Float64Array over native memory, or
  * undefined): row `handle` is [served until (epoch ms), generation, hits, -].
@@ -44,6 +49,7 @@ const slotRefs = new FinalizationRegistry(releaseHandle);
 function releaseHandle(handle) {
   if (native.releaseSlot(handle)) {
     tokenStrings[handle] = undefined;
+    tokenGenerations[handle] = undefined;
     rejections[handle] = undefined;
   }
 }
@@ -172,12 +178,17 @@ function readConnectionJson(propJson) {
 
 const kInternal = Symbol('zcatalyst-connector-rs.internal');
 
+/** A Connection's native call options and its StoreChoice (set in Connection's static block). */
+let callOptionsOf;
+let storeOf;
+
 /** One OAuth client whose access token is cached and refreshed in Rust. */
 class Connector {
   #name;
   #settings;
   #handle;
-  #store;
+  /** The Connection it came from (its store and event sink). */
+  #connection;
   /**
    * The validated record whose handle this connector uses: holding it keeps
    * that handle's reference alive (no registration per connector, which the
@@ -186,7 +197,7 @@ class Connector {
    */
   #record;
 
-  constructor(internal, name, resolved, store) {
+  constructor(internal, name, resolved, connection) {
     if (internal !== kInternal) {
       throw new TypeError('Connectors are created with connection.getConnector(name)');
     }
@@ -194,7 +205,7 @@ class Connector {
     this.#name = name;
     this.#settings = resolved.view;
     this.#handle = resolved.handle;
-    this.#store = store;
+    this.#connection = connection;
     this.#record = resolved;
   }
 
@@ -264,10 +275,9 @@ class Connector {
     const handle = this.#handle;
     if (options === undefined && board !== undefined) {
       const row = handle * 4;
-      const known = tokenStrings[handle];
-      if (known !== undefined && known.generation === board[row + 1]) {
+      if (tokenGenerations[handle] === board[row + 1]) {
         board[row + 2] += 1;
-        return Promise.resolve(known.token);
+        return Promise.resolve(tokenStrings[handle]);
       }
     }
     let signal;
@@ -283,19 +293,19 @@ class Connector {
     }
     const generation = native.freshGeneration(handle);
     if (generation !== 0) {
-      const known = tokenStrings[handle];
-      if (known !== undefined && known.generation === generation) return Promise.resolve(known.token);
+      if (tokenGenerations[handle] === generation) return Promise.resolve(tokenStrings[handle]);
       const token = native.tokenOfGeneration(handle, generation);
       if (token !== null) {
-        tokenStrings[handle] = { generation, token };
+        tokenStrings[handle] = token;
+        tokenGenerations[handle] = generation;
         return Promise.resolve(token);
       }
     }
-    const fromStore = missed(handle, this.#store, this.#settings);
+    const fromStore = missed(handle, this.#connection, this.#settings);
     if (typeof fromStore === 'object') {
       return signal === undefined ? fromStore : raceSignal(fromStore, signal, callSite(this.getAccessToken));
     }
-    return this.#call(native.getToken(handle, this.#store.options, fromStore === true), callSite(this.getAccessToken), signal);
+    return this.#call(native.getToken(handle, callOptionsOf(this.#connection), fromStore === true), callSite(this.getAccessToken), signal);
   }
 
   /** `pending` with errors fit for the caller (stack from `site`, tidy message), racing `signal`. */
@@ -315,22 +325,22 @@ class Connector {
     }
     const codeVerifier = options?.codeVerifier;
     const verifier = typeof codeVerifier === 'string' && codeVerifier !== '' ? codeVerifier : undefined;
-    const exchanged = await this.#call(native.exchangeCode(this.#handle, typeof code === 'string' ? code : '', verifier, this.#store.options), callSite(this.generateAccessToken));
+    const exchanged = await this.#call(native.exchangeCode(this.#handle, typeof code === 'string' ? code : '', verifier, callOptionsOf(this.#connection)), callSite(this.generateAccessToken));
     this.#settings = { ...this.#settings, refresh_token: exchanged.refreshToken };
     this.#rehandle(exchanged.handle);
     return exchanged.accessToken;
   }
 
   async refreshAccessToken() {
-    await this.#call(native.refreshToken(this.#handle, this.#store.options), callSite(this.refreshAccessToken));
+    await this.#call(native.refreshToken(this.#handle, callOptionsOf(this.#connection)), callSite(this.refreshAccessToken));
   }
 
   refreshAndPersistToken() {
-    return this.#call(native.refreshToken(this.#handle, this.#store.options), callSite(this.refreshAndPersistToken));
+    return this.#call(native.refreshToken(this.#handle, callOptionsOf(this.#connection)), callSite(this.refreshAndPersistToken));
   }
 
   putAccessTokenInCache() {
-    return this.#call(native.persistToken(this.#handle, this.#store.options), callSite(this.putAccessTokenInCache));
+    return this.#call(native.persistToken(this.#handle, callOptionsOf(this.#connection)), callSite(this.putAccessTokenInCache));
   }
 
   stats() {
@@ -364,7 +374,7 @@ class Connector {
 
   /** Revokes the refresh token at the provider and clears cached and stored tokens. */
   async revoke() {
-    await this.#call(native.revokeToken(this.#handle, this.#store.options), callSite(this.revoke));
+    await this.#call(native.revokeToken(this.#handle, callOptionsOf(this.#connection)), callSite(this.revoke));
   }
 
   /**
@@ -379,7 +389,7 @@ class Connector {
     const token = await this.getAccessToken(signal === undefined ? undefined : { signal });
     const url = this.#apiUrl(input);
     const scheme = native.authorizationScheme(this.#handle);
-    const dispatcher = dispatcherFor(this.#store.ca);
+    const dispatcher = dispatcherFor(storeOf(this.#connection).ca);
     const send = async (token) => {
       const headers = new Headers(init.headers);
       headers.set('authorization', `${scheme} ${token}`);
@@ -446,7 +456,13 @@ class Connection {
   #json;
   #app;
   #store;
+  /** The EventSink, made when options ask for one or someone listens. */
   #sink;
+
+  static {
+    callOptionsOf = (connection) => connection.#store.optionsFor(connection.#sinkForCall());
+    storeOf = (connection) => connection.#store;
+  }
 
   constructor(first, second, third) {
     const { json, app, options } = connectionArguments(first, second, third);
@@ -454,8 +470,20 @@ class Connection {
     this.#json = parsed;
     // The app, else the second argument as given (the JS package's `connection.app`).
     this.#app = app !== undefined ? app : second;
-    this.#sink = new EventSink(options?.logger, options?.onTokens, parsed);
-    this.#store = storeChoice(app, options, this.#sink);
+    if (options?.logger !== undefined || options?.onTokens !== undefined) {
+      this.#sink = new EventSink(options.logger, options.onTokens, parsed);
+    }
+    this.#store = storeChoice(app, options);
+  }
+
+  /** The sink, made now if DEBUG would show its events. */
+  #sinkForCall() {
+    if (this.#sink === undefined && debugOn) this.#sink = new EventSink(undefined, undefined, this.#json);
+    return this.#sink;
+  }
+
+  #sinkNow() {
+    return (this.#sink ??= new EventSink(undefined, undefined, this.#json));
   }
 
   get connectionJson() {
@@ -469,7 +497,7 @@ class Connection {
   getConnector(connectorName) {
     const name = String(connectorName);
     if (this.#json === null) native.openConnector(name, null, false); // throws app/invalid_input
-    return new Connector(kInternal, name, resolve(name, this.#json[connectorName]), this.#store);
+    return new Connector(kInternal, name, resolve(name, this.#json[connectorName]), this);
   }
 
   getComponentName() {
@@ -487,7 +515,7 @@ class Connection {
    * alive; one that throws is reported as a process warning.
    */
   on(event, listener) {
-    this.#sink.emitter.on(event, listener);
+    this.#sinkNow().emitter.on(event, listener);
     return this;
   }
 
@@ -496,12 +524,12 @@ class Connection {
   }
 
   once(event, listener) {
-    this.#sink.emitter.once(event, listener);
+    this.#sinkNow().emitter.once(event, listener);
     return this;
   }
 
   off(event, listener) {
-    this.#sink.emitter.off(event, listener);
+    this.#sinkNow().emitter.off(event, listener);
     return this;
   }
 
@@ -510,12 +538,12 @@ class Connection {
   }
 
   removeAllListeners(event) {
-    this.#sink.emitter.removeAllListeners(event);
+    this.#sinkNow().emitter.removeAllListeners(event);
     return this;
   }
 
   listenerCount(event) {
-    return this.#sink.emitter.listenerCount(event);
+    return this.#sinkNow().emitter.listenerCount(event);
   }
 }
 
@@ -534,12 +562,12 @@ const storeReads = [];
  * `undefined` (go native) or `true` (go native; the entry was read and is
  * unusable, so the refresh need not read it again).
  */
-function missed(handle, store, settings) {
-  const read = store.jsRead;
+function missed(handle, connection, settings) {
+  const read = storeOf(connection).jsRead;
   if (read === undefined) return undefined;
   const pending = storeReads[handle];
   if (pending !== undefined) return pending;
-  const options = store.options;
+  const options = callOptionsOf(connection);
   const key = native.storeReadKey(handle, options);
   if (key === null) return undefined;
   let answer;
@@ -555,7 +583,7 @@ function missed(handle, store, settings) {
   // The read holds a reference: the connector that asked may be collected
   // before the store answers, and its handle must not be freed meanwhile.
   native.retainSlot(handle);
-  const reading = adoptLater(handle, store, answer, settings);
+  const reading = adoptLater(handle, options, answer, settings);
   storeReads[handle] = reading;
   return reading;
 }
@@ -569,7 +597,10 @@ function adopted(handle, options, value) {
   const token = native.adoptStored(handle, options, value);
   if (typeof token === 'string' && board !== undefined) {
     const generation = board[handle * 4 + 1];
-    if (generation !== 0) tokenStrings[handle] = { generation, token };
+    if (generation !== 0) {
+      tokenStrings[handle] = token;
+      tokenGenerations[handle] = generation;
+    }
   }
   return token;
 }
@@ -580,7 +611,7 @@ function adopted(handle, options, value) {
  * for every read would cost more than the read (V8 adds the awaiting
  * caller's frames as `at async …`).
  */
-async function adoptLater(handle, store, answer, settings) {
+async function adoptLater(handle, options, answer, settings) {
   try {
     let value;
     try {
@@ -588,11 +619,11 @@ async function adoptLater(handle, store, answer, settings) {
     } catch {
       // A store that rejects, answers garbage or hangs: the native path reads
       // it again through its guard, which counts, reports and backs it off.
-      return await native.getToken(handle, store.options);
+      return await native.getToken(handle, options);
     }
-    const token = adopted(handle, store.options, value);
+    const token = adopted(handle, options, value);
     if (typeof token === 'string') return token;
-    return await native.getToken(handle, store.options, token === 0);
+    return await native.getToken(handle, options, token === 0);
   } catch (error) {
     throw forCaller(error, callSite(adoptLater), secretsOf(settings));
   } finally {

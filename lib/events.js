@@ -92,6 +92,7 @@ class EventSink {
   #logger;
   #onTokens;
   #json;
+  #callOptions;
 
   constructor(logger, onTokens, json) {
     this.#logger = logger ?? undefined;
@@ -106,6 +107,11 @@ class EventSink {
   /** Whether anyone would see an event: a logger, DEBUG, onTokens or a listener. */
   get wanted() {
     return this.#logger !== undefined || debugOn || this.#onTokens !== undefined || this.#emitter !== undefined;
+  }
+
+  /** The native call options with this sink's listener, made once by `make`. */
+  callOptions(make) {
+    return (this.#callOptions ??= make());
   }
 
   /** The lazily made EventEmitter (a Connection nobody listens to never makes one). */
@@ -188,4 +194,4 @@ class EventSink {
   }
 }
 
-module.exports = { EventSink, debugEnabled, secretsOf };
+module.exports = { EventSink, debugEnabled, debugOn, secretsOf };

@@ -120,6 +120,8 @@ function objectStore(object, name, adapt, timeoutMs) {
   return store;
 }
 
+function hop() {}
+
 /**
  * Bounds promises by one timeout. Deadlines come in the order the promises
  * do (the timeout is the same for all), so one unref'd timer, armed for the
@@ -131,6 +133,7 @@ class Deadlines {
   /** Pending reads, oldest first: `{ at, reject, settled }`. */
   #queue = [];
   #timer;
+  #arming = false;
 
   constructor(ms) {
     this.#ms = ms;
@@ -141,7 +144,7 @@ class Deadlines {
     return new Promise((resolve, reject) => {
       const pending = { at: Date.now() + this.#ms, reject, settled: false };
       this.#queue.push(pending);
-      if (this.#timer === undefined) this.#arm();
+      if (this.#timer === undefined && !this.#arming) this.#armSoon();
       promise.then(
         (value) => { this.#settle(pending); resolve(value); },
         (error) => { this.#settle(pending); reject(error); },
@@ -154,6 +157,21 @@ class Deadlines {
     pending.settled = true;
     const queue = this.#queue;
     while (queue.length > 0 && queue[0].settled) queue.shift();
+  }
+
+  /**
+   * Arms the timer a few microtasks from now, if a read is still pending
+   * then: a store answering from memory has answered by then, and its reads
+   * cost no timer (making a process's first timer alone takes longer than
+   * such a read). Microtasks all run before any I/O or timer, so a read that
+   * waits on I/O is bounded from its start all the same.
+   */
+  #armSoon() {
+    this.#arming = true;
+    Promise.resolve().then(hop).then(hop).then(hop).then(() => {
+      this.#arming = false;
+      if (this.#timer === undefined) this.#arm();
+    });
   }
 
   #arm() {
@@ -213,8 +231,9 @@ function plainOptions(store, refreshAhead) {
  * A Connection's store: resolved at once for URLs (a bad one throws from the
  * constructor), on first use for JS objects (a Catalyst app made per request
  * costs nothing until a token is missing). `app` is a Catalyst app or
- * undefined, `options` the checked options object or undefined, `sink` the
- * Connection's EventSink.
+ * undefined, `options` the checked options object or undefined. Holds
+ * nothing of one Connection, so Connections without options share theirs
+ * (`storeChoice`).
  */
 class StoreChoice {
   #source;
@@ -222,14 +241,11 @@ class StoreChoice {
   #read;
   #options;
   #refreshAhead = true;
-  #sink;
-  #listening = false;
   #extra;
   /** The `ca` option as PEM strings, for fetch(). */
   ca = NO_CA;
 
-  constructor(app, options, sink) {
-    this.#sink = sink;
+  constructor(app, options) {
     if (options !== undefined) {
       if (options.ca !== undefined) this.ca = pemList(options.ca);
       if (options.refreshAhead !== undefined) {
@@ -265,23 +281,21 @@ class StoreChoice {
   }
 
   /**
-   * The native call options: store, refresh-ahead, the event listener and
-   * `{ timeoutMs, ca }` (the last two read by engines that support them).
+   * The native call options: store, refresh-ahead, the event listener of
+   * `sink` (a Connection's EventSink, or undefined) when anyone would see its
+   * events, and `{ timeoutMs, ca }`. Without a listener they are made once
+   * per store; with one, once per sink (a Connection that starts listening
+   * gets them from its next call).
    */
-  get options() {
-    const sink = this.#sink;
-    // A Connection nobody listens to passes no listener (no threadsafe function
-    // per per-request Connection); one that starts listening gets one from its next call.
-    if (this.#options === undefined || (this.#listening === false && sink.wanted)) {
-      this.#listening = sink.wanted;
-      if (this.#listening || this.#extra !== undefined) {
-        const onEvent = this.#listening ? (event) => sink.handle(event) : undefined;
-        this.#options = native.callOptions(this.#store(), this.#refreshAhead, onEvent, this.#extra);
-      } else {
-        this.#options = plainOptions(this.#store(), this.#refreshAhead);
-      }
+  optionsFor(sink) {
+    if (sink !== undefined && sink.wanted) {
+      return sink.callOptions(() => native.callOptions(this.#store(), this.#refreshAhead, (event) => sink.handle(event), this.#extra));
     }
-    return this.#options;
+    if (this.#extra !== undefined) {
+      this.#options ??= native.callOptions(this.#store(), this.#refreshAhead, undefined, this.#extra);
+      return this.#options;
+    }
+    return plainOptions(this.#store(), this.#refreshAhead);
   }
 
   /**
@@ -307,9 +321,25 @@ class StoreChoice {
   }
 }
 
-/** The StoreChoice of a Connection (see StoreChoice). */
-function storeChoice(app, options, sink) {
-  return new StoreChoice(app, options, sink);
+/** Per Catalyst app (or the absent one): the StoreChoice of Connections given no options. */
+const sharedChoices = new WeakMap();
+let noAppChoice;
+
+/**
+ * The StoreChoice of a Connection (see StoreChoice): shared by every
+ * Connection over the same app (or none) without options, so a
+ * per-request Connection costs no store object of its own.
+ */
+function storeChoice(app, options) {
+  if (options !== undefined) return new StoreChoice(app, options);
+  if (app === undefined) return (noAppChoice ??= new StoreChoice(undefined, undefined));
+  if (app === null || (typeof app !== 'object' && typeof app !== 'function')) return new StoreChoice(app, undefined);
+  let choice = sharedChoices.get(app);
+  if (choice === undefined) {
+    choice = new StoreChoice(app, undefined);
+    sharedChoices.set(app, choice);
+  }
+  return choice;
 }
 
 module.exports = { storeChoice };

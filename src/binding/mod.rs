@@ -12,3 +12,4 @@ pub mod provider_calls;
 pub mod runtime;
 pub mod stores;
 pub mod token_calls;
+pub mod warm_up;

@@ -20,7 +20,7 @@ fn workers() -> usize {
 }
 
 /// Installs the runtime when the addon loads (a runtime that cannot be built
-/// leaves napi-rs's default in place).
+/// leaves napi-rs's default in place), then starts the warm-up (`warm_up`).
 #[napi_derive::module_init]
 fn init() {
     if let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
@@ -31,4 +31,5 @@ fn init() {
     {
         create_custom_tokio_runtime(runtime);
     }
+    super::warm_up::start();
 }

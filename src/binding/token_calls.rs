@@ -144,7 +144,7 @@ pub fn store_read_key(
 
 /// The queue of refreshes ahead for tokens adopted on the JS thread, its
 /// timer task started on the runtime with the first.
-fn ahead_queue() -> &'static AheadQueue {
+pub(crate) fn ahead_queue() -> &'static AheadQueue {
     static QUEUE: LazyLock<Arc<AheadQueue>> = LazyLock::new(|| {
         let queue = Arc::new(AheadQueue::new(registry::get));
         let runner = queue.clone();

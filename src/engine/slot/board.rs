@@ -28,7 +28,8 @@
 //! and are served by the native hit path.
 
 use std::alloc::{alloc_zeroed, Layout};
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, LazyLock, Mutex};
 use std::time::Duration;
@@ -81,14 +82,15 @@ pub fn memory() -> Option<(*mut u8, usize)> {
 /// serves the last moments.
 const EXPIRE_EARLY_MS: i64 = 250;
 
-/// Rows to empty when their token stops being served: `(at, row) → generation`.
+/// Rows to empty when their token stops being served: `(at, row,
+/// generation)`, earliest first (a heap: 16 bytes an entry, no tree nodes).
 struct Expiries {
-    due: Mutex<BTreeMap<(i64, usize), u32>>,
+    due: Mutex<BinaryHeap<Reverse<(i64, u32, u32)>>>,
     wake: Condvar,
 }
 
 static EXPIRIES: LazyLock<Expiries> = LazyLock::new(|| Expiries {
-    due: Mutex::new(BTreeMap::new()),
+    due: Mutex::new(BinaryHeap::new()),
     wake: Condvar::new(),
 });
 
@@ -108,13 +110,12 @@ fn expire_rows() {
     let mut due = lock(&expiries.due);
     loop {
         let now = clock::now_ms();
-        while let Some(entry) = due.first_entry() {
-            let (at, row) = *entry.key();
+        while let Some(&Reverse((at, row, generation))) = due.peek() {
             if at > now {
                 break;
             }
-            let generation = entry.remove();
-            if let Some(gen) = cell(row, 1) {
+            due.pop();
+            if let Some(gen) = cell(row as usize, 1) {
                 // Only the generation scheduled here: a newer one stays.
                 let _ = gen.compare_exchange(
                     f64::from(generation).to_bits(),
@@ -124,7 +125,7 @@ fn expire_rows() {
                 );
             }
         }
-        due = match due.first_key_value().map(|((at, _), _)| *at) {
+        due = match due.peek().map(|Reverse((at, _, _))| *at) {
             Some(at) => {
                 let wait = Duration::from_millis(at.saturating_sub(now).max(1) as u64);
                 match expiries.wake.wait_timeout(due, wait) {
@@ -143,8 +144,9 @@ fn expire_rows() {
 fn expire_at(row: usize, at: i64, generation: u32) {
     let earliest = {
         let mut due = lock(&EXPIRIES.due);
-        let first = due.first_key_value().map(|((first, _), _)| *first);
-        due.insert((at, row), generation);
+        let first = due.peek().map(|Reverse((first, _, _))| *first);
+        // Rows are handles (u32); the board has fewer than 2^32 rows.
+        due.push(Reverse((at, row as u32, generation)));
         first.is_none_or(|first| at < first)
     };
     if earliest {
@@ -174,6 +176,13 @@ pub fn publish(index: usize, fresh_until: i64, generation: u32) {
     gen.store(0f64.to_bits(), Ordering::Release);
     until.store(until_value.to_bits(), Ordering::Release);
     gen.store(f64::from(generation).to_bits(), Ordering::Release);
+}
+
+/// Makes the board and starts its expiry thread now, instead of with the
+/// first slot (the addon's warm-up calls this off the JS thread).
+pub fn start() {
+    let _ = cells();
+    let _ = *EXPIRY_THREAD;
 }
 
 /// Empties row `index` for a new slot: no token, hits back to zero.

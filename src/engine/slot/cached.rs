@@ -56,7 +56,8 @@ struct State {
     inflight: Option<(u64, Refresh)>,
     next_refresh_id: u64,
     /// The last refresh failed: its error (backed off) until its retry time.
-    failure: Option<ConnectorError>,
+    /// Boxed: rare, and a slot is kept per configuration.
+    failure: Option<Box<ConnectorError>>,
     /// The store writes of the last refresh, still running.
     writing: Option<Shared<BoxFuture<'static, ()>>>,
 }
@@ -394,7 +395,7 @@ impl Slot {
         if state.inflight.is_some() {
             return None;
         }
-        state.failure.as_ref().filter(|error| {
+        state.failure.as_deref().filter(|error| {
             error
                 .retry_at_ms()
                 .is_some_and(|at| self.clock.now_ms() < at)
@@ -476,8 +477,8 @@ impl Slot {
         if matches!(&state.inflight, Some((current, _)) if *current == id) {
             state.inflight = None;
         }
-        if failure.is_some() {
-            state.failure = failure;
+        if let Some(failure) = failure {
+            state.failure = Some(Box::new(failure));
         }
     }
 
