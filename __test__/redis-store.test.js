@@ -63,6 +63,25 @@ test('keyPrefix prefixes every key', options, async () => {
   assert.equal(await redis.command('GET', jsCacheKey('c', s)), null);
 });
 
+test('a Redis miss is read on the JS thread under keyPrefix: a usable entry is adopted, a stale one refreshed and overwritten', options, async () => {
+  const { entryValue } = require('./helpers/stores');
+  const fresh = settings(mock.url);
+  const stale = settings(mock.url);
+  await redis.command('SET', `p1:${jsCacheKey('c', fresh)}`, entryValue('at-from-redis'), 'PX', '60000');
+  await redis.command('SET', `p1:${jsCacheKey('c', stale)}`, entryValue('at-stale', Date.now() - 1000), 'PX', '60000');
+  const before = mock.count;
+  const a = new Connection({ c: fresh }, { store: redis.url, keyPrefix: 'p1:' }).getConnector('c');
+  const tokens = await Promise.all([a.getAccessToken(), a.getAccessToken(), a.getAccessToken()]);
+  assert.deepEqual(tokens, ['at-from-redis', 'at-from-redis', 'at-from-redis']);
+  assert.equal(mock.count - before, 0);
+  assert.deepEqual([a.stats().storeHits, a.stats().tokenRequests], [1, 0]);
+  const b = new Connection({ c: stale }, { store: redis.url, keyPrefix: 'p1:' }).getConnector('c');
+  const token = await b.getAccessToken();
+  assert.notEqual(token, 'at-stale');
+  assert.equal(mock.count - before, 1);
+  assert.ok(await eventually(async () => JSON.parse(await redis.command('GET', `p1:${jsCacheKey('c', stale)}`)).access_token === token), 'the stale entry is overwritten');
+});
+
 test('Redis down at start: tokens still come, errors are counted, the store is used once it is up', options, async () => {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}/0`;

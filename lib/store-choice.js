@@ -8,6 +8,7 @@
 const native = require('../index.js');
 const { CatalystConnectorError } = require('./error.js');
 const { pemList } = require('./options.js');
+const { redisClient } = require('./redis-client.js');
 
 const CATALYST_MAX_VALUE = 16000;
 const CATALYST_MAX_HOURS = 48;
@@ -80,14 +81,30 @@ function timeoutOption(options) {
   return ms;
 }
 
+/**
+ * `{ handle, read }` for a store URL: the native store (made once per URL,
+ * prefix and timeout), and for plain `redis://` URLs `read(key)`, a GET on
+ * the JS thread through one connection of its own (bounded by the store
+ * timeout), so that a miss whose entry is in Redis costs one round trip to
+ * Redis instead of two crossings between the JS thread and the runtime.
+ * Writes, leases and every other operation stay native. `rediss://`, file
+ * and memory stores have no JS read.
+ */
 function urlStore(url, keyPrefix, timeoutMs) {
   const id = `${url}\0${keyPrefix}\0${timeoutMs}`;
   let store = urlStores.get(id);
   if (store === undefined) {
-    store = native.urlStore(url, keyPrefix, timeoutMs);
+    store = { handle: native.urlStore(url, keyPrefix, timeoutMs), read: redisRead(url, keyPrefix, timeoutMs) };
     urlStores.set(id, store);
   }
   return store;
+}
+
+function redisRead(url, keyPrefix, timeoutMs) {
+  if (!url.startsWith('redis://')) return undefined;
+  const client = redisClient(url, (message) => new Error(message));
+  const deadlines = new Deadlines(timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
+  return (key) => deadlines.bound(client.command('GET', `${keyPrefix}${key}`)).then(storedString);
 }
 
 /** The store's default timeout when storeTimeoutMs is not given (as the native guard's). */
@@ -203,7 +220,7 @@ function envDefaultStore() {
   if (defaultStore === undefined) {
     const url = process.env.ZC_CONNECTOR_STORE;
     const timeout = Number(process.env.ZC_CONNECTOR_STORE_TIMEOUT_MS) || undefined;
-    defaultStore = url ? urlStore(url, process.env.ZC_CONNECTOR_STORE_PREFIX || '', timeout) : native.memoryStore();
+    defaultStore = url ? urlStore(url, process.env.ZC_CONNECTOR_STORE_PREFIX || '', timeout) : { handle: native.memoryStore(), read: undefined };
   }
   return defaultStore;
 }
@@ -264,7 +281,7 @@ class StoreChoice {
       return;
     }
     if (options === undefined || options.store === undefined) {
-      this.#handle = envDefaultStore();
+      ({ handle: this.#handle, read: this.#read } = envDefaultStore());
       return;
     }
     const { store } = options;
@@ -272,7 +289,7 @@ class StoreChoice {
     if (typeof store === 'string') {
       const prefix = options.keyPrefix ?? '';
       if (typeof prefix !== 'string') throw invalidStore('keyPrefix must be a string');
-      this.#handle = urlStore(store, prefix, timeoutMs);
+      ({ handle: this.#handle, read: this.#read } = urlStore(store, prefix, timeoutMs));
     } else if (store !== null && typeof store === 'object' && typeof store.get === 'function' && typeof store.put === 'function') {
       this.#source = options;
     } else {
@@ -299,12 +316,12 @@ class StoreChoice {
   }
 
   /**
-   * For a store that lives in JS (a Catalyst app, a custom object):
-   * `read(key)`, its `get` on the JS thread; undefined for native stores.
+   * `read(key)`, the store read on the JS thread: a Catalyst app's or a
+   * custom object's `get`, or a GET on a `redis://` store; undefined for the
+   * other native stores.
    */
   get jsRead() {
-    if (this.#source === undefined) return undefined;
-    this.#store();
+    if (this.#source !== undefined) this.#store();
     return this.#read;
   }
 

@@ -3,8 +3,8 @@
 // persistence; and a minimal RESP client to inspect it.
 const { spawn, spawnSync } = require('node:child_process');
 const net = require('node:net');
-// The RESP reader and writer of the zcrmsdk Redis store (one copy).
-const { parseReply: parse, encodeCommand } = require('../../lib/zcrmsdk/redis.js');
+// The package's RESP reader and writer (one copy).
+const { parseReply: parse, encodeCommand } = require('../../lib/redis-client.js');
 
 /** Why Redis tests cannot run here, or null when `redis-server` is installed. */
 function redisMissing() {

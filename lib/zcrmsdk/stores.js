@@ -9,7 +9,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { zcrmError, coded, within } = require('./errors.js');
-const { redisClient } = require('./redis.js');
+const { redisClient } = require('../redis-client.js');
 
 const TABLE = 'oauthtokens';
 
@@ -208,7 +208,7 @@ function fileStore(file) {
 
 /** Redis: one key per user, `zcrmsdk:oauthtokens:<user>`, holding the row as JSON. */
 function redisStore(url, timeoutMs) {
-  const client = redisClient(url, timeoutMs);
+  const client = redisClient(url, (message) => zcrmError('zcrmsdk/STORE_ERROR', message));
   const key = (user) => `zcrmsdk:oauthtokens:${user}`;
   return {
     async get(user) {

@@ -1,9 +1,11 @@
 'use strict';
-// A minimal Redis client for the zcrmsdk Redis token store: one connection,
-// commands answered in order, RESP2 replies, AUTH and SELECT from the URL.
-// The socket does not keep the process alive while no command is pending.
+// A minimal Redis client on the JS thread: one connection, commands answered
+// in order, RESP2 replies, AUTH and SELECT from a `redis://` URL. Used by the
+// zcrmsdk Redis token store and by a connector's Redis store to read an entry
+// without a round trip through the native runtime (writes, leases and
+// everything else stay native). The socket does not keep the process alive
+// while no command is pending.
 const net = require('node:net');
-const { zcrmError } = require('./errors.js');
 
 function parseReply(buffer, at) {
   const end = buffer.indexOf('\r\n', at);
@@ -39,7 +41,12 @@ function encode(args) {
   return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join('')}`;
 }
 
-function redisClient(url, timeoutMs) {
+/**
+ * A client for `url` (`redis://[user:password@]host[:port][/db]`) whose
+ * failures are `storeError(message)` (messages name the host, never the
+ * password); `command(...args)` resolves to the reply.
+ */
+function redisClient(url, storeError) {
   const parsed = new URL(url);
   const db = parsed.pathname.replace(/^\//, '') || '0';
   const setup = [];
@@ -70,8 +77,8 @@ function redisClient(url, timeoutMs) {
       }
       if (pending.length === 0) socket?.unref();
     });
-    socket.on('error', (error) => fail(zcrmError('zcrmsdk/STORE_ERROR', `Redis at ${parsed.host}: ${error.code || error.message}`)));
-    socket.on('close', () => fail(zcrmError('zcrmsdk/STORE_ERROR', `Redis at ${parsed.host} closed the connection`)));
+    socket.on('error', (error) => fail(storeError(`Redis at ${parsed.host}: ${error.code || error.message}`)));
+    socket.on('close', () => fail(storeError(`Redis at ${parsed.host} closed the connection`)));
     for (const args of setup) send(args, true);
   }
 
@@ -79,7 +86,7 @@ function redisClient(url, timeoutMs) {
     return new Promise((resolve, reject) => {
       pending.push({
         reject,
-        settle: (value) => (value instanceof Error ? (quiet ? resolve(null) : reject(zcrmError('zcrmsdk/STORE_ERROR', `Redis: ${value.message}`))) : resolve(value)),
+        settle: (value) => (value instanceof Error ? (quiet ? resolve(null) : reject(storeError(`Redis: ${value.message}`))) : resolve(value)),
       });
       socket.ref();
       socket.write(encode(args));
