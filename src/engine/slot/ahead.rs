@@ -92,7 +92,7 @@ impl Slot {
             let store = self.caller().store;
             let error = match self.join_or_start_now(store, Mode::Ahead).await {
                 Ok(_) => {
-                    bump(&self.counters.background_refreshes);
+                    bump(&self.shared.counters().background_refreshes);
                     return;
                 }
                 Err(error) => error,

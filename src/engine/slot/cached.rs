@@ -13,7 +13,7 @@ use futures::future::{BoxFuture, FutureExt, Shared};
 
 use super::backoff::retry_at;
 use super::board;
-use super::counters::{bump, Counters, SlotStats};
+use super::counters::{bump, SlotStats};
 use super::entries::WrittenEntry;
 use super::events::{SlotEvent, SlotListener, TokensEvent};
 use super::shared::{SharedSource, StoreRef, Want};
@@ -83,10 +83,8 @@ pub trait ScheduleAhead: Send + Sync {
 
 /// One configuration's token, shared by every connector with that configuration.
 pub struct Slot {
-    source: Arc<ProviderSource>,
     pub(super) shared: Arc<SharedSource>,
     pub(super) clock: Arc<dyn Clock>,
-    pub(super) counters: Arc<Counters>,
     state: Mutex<State>,
     /// The current token's generation, bumped on every publish or clear (0 is
     /// never a generation, so it can mean "none"), and its expiry: lock-free for
@@ -129,23 +127,11 @@ impl Slot {
         endpoint: Arc<dyn TokenEndpoint>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let counters = Arc::new(Counters::default());
-        let source = Arc::new(ProviderSource::new(
-            config.clone(),
-            endpoint,
-            counters.clone(),
-        ));
-        let shared = Arc::new(SharedSource::new(
-            config,
-            source.clone(),
-            clock.clone(),
-            counters.clone(),
-        ));
+        let source = ProviderSource::new(config.clone(), endpoint);
+        let shared = Arc::new(SharedSource::new(config, source, clock.clone()));
         Slot {
-            source,
             shared,
             clock,
-            counters,
             state: Mutex::new(State::default()),
             generation: AtomicU32::new(0),
             fresh_until: AtomicI64::new(i64::MIN),
@@ -209,8 +195,8 @@ impl Slot {
 
     /// Calls so far, answered from memory or not.
     pub(super) fn uses(&self) -> u64 {
-        self.counters.hits.load(Ordering::Relaxed)
-            + self.counters.misses.load(Ordering::Relaxed)
+        self.shared.counters().hits.load(Ordering::Relaxed)
+            + self.shared.counters().misses.load(Ordering::Relaxed)
             + self.board_hits()
     }
 
@@ -231,7 +217,7 @@ impl Slot {
     /// Sends later refreshes through `endpoint` (the latest caller's HTTP
     /// client: its timeout and trusted authorities).
     pub fn set_endpoint(&self, endpoint: Arc<dyn TokenEndpoint>) {
-        self.source.set_endpoint(endpoint);
+        self.shared.source.set_endpoint(endpoint);
     }
 
     /// The latest caller's listener for rotations and diagnostics.
@@ -262,7 +248,7 @@ impl Slot {
 
     /// A snapshot of the counters.
     pub fn stats(&self) -> SlotStats {
-        let mut stats = self.counters.snapshot();
+        let mut stats = self.shared.counters().snapshot();
         stats.hits += self.board_hits();
         stats
     }
@@ -279,7 +265,7 @@ impl Slot {
             if generation == 0 || now_ms >= fresh_until {
                 return 0;
             }
-            bump(&self.counters.hits);
+            bump(&self.shared.counters().hits);
             return generation;
         }
     }
@@ -358,13 +344,13 @@ impl Slot {
                 .as_ref()
                 .filter(|t| t.is_fresh(self.clock.now_ms()))
             {
-                bump(&self.counters.hits);
+                bump(&self.shared.counters().hits);
                 return Ok(token.clone());
             }
             self.backed_off(&state)?;
             self.join_or_start(&mut state, store, Mode::Miss, entry_read)
         };
-        bump(&self.counters.misses);
+        bump(&self.shared.counters().misses);
         refresh.await
     }
 
@@ -384,7 +370,7 @@ impl Slot {
     fn backed_off(&self, state: &State) -> Result<()> {
         match self.backed_off_error(state) {
             Some(error) => {
-                bump(&self.counters.backed_off);
+                bump(&self.shared.counters().backed_off);
                 Err(error.clone())
             }
             None => Ok(()),
@@ -536,8 +522,8 @@ impl Slot {
             }
             self.install(&mut state, Some(token.clone()))
         };
-        bump(&self.counters.store_hits);
-        bump(&self.counters.misses);
+        bump(&self.shared.counters().store_hits);
+        bump(&self.shared.counters().misses);
         match queue {
             Some(queue) => queue.push(self, &token, generation),
             None => self.schedule_ahead(&token, generation),
@@ -566,9 +552,9 @@ impl Slot {
 
     /// Counts a token request made outside the slot (a code exchange).
     pub fn count_token_request(&self, ok: bool) {
-        bump(&self.counters.token_requests);
+        bump(&self.shared.counters().token_requests);
         if !ok {
-            bump(&self.counters.token_request_errors);
+            bump(&self.shared.counters().token_request_errors);
         }
     }
 }

@@ -77,7 +77,7 @@ impl SharedSource {
             return;
         };
         if let Some(error) = failure.error() {
-            bump(&self.counters.store_errors);
+            bump(&self.counters().store_errors);
             if matches!(failure, StoreFailure::Down(_)) {
                 self.emit(
                     Event::new(
@@ -99,7 +99,7 @@ impl SharedSource {
     ) {
         self.count_failure(store, result);
         if result == &Ok(true) {
-            bump(&self.counters.store_writes);
+            bump(&self.counters().store_writes);
         }
     }
 
@@ -111,7 +111,7 @@ impl SharedSource {
     ) -> std::result::Result<Option<String>, StoreFailure> {
         let result = store.get(key).await;
         if !matches!(result, Err(StoreFailure::Skipped)) {
-            bump(&self.counters.store_reads);
+            bump(&self.counters().store_reads);
         }
         self.count_failure(store, &result);
         result
@@ -157,7 +157,7 @@ impl SharedSource {
             }
             match read {
                 Read::Token(token) => {
-                    bump(&self.counters.store_hits);
+                    bump(&self.counters().store_hits);
                     return Ok(Some(token));
                 }
                 Read::Failed | Read::Foreign => return Ok(None),
@@ -171,7 +171,7 @@ impl SharedSource {
             Read::Token(token) => token,
             _ => return Ok(None),
         };
-        bump(&self.counters.store_hits);
+        bump(&self.counters().store_hits);
         let _ = self.save(store, &legacy).await;
         Ok(Some(legacy))
     }
@@ -184,7 +184,7 @@ impl SharedSource {
         value: Option<&str>,
         floor: i64,
     ) -> Option<Result<Option<Token>>> {
-        bump(&self.counters.store_reads);
+        bump(&self.counters().store_reads);
         let Some(value) = value else {
             return Some(Ok(None));
         };

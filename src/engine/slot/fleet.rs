@@ -11,6 +11,7 @@ use futures::FutureExt;
 use super::counters::bump;
 use super::lease::{wait_bound, Lease};
 use super::shared::{Obtained, SharedSource, Want};
+use super::source::TokenSource;
 use crate::engine::error::{ConnectorError, Result};
 use crate::store::guard::GuardedStore;
 use crate::support::events::{Event, Level};
@@ -37,7 +38,7 @@ impl SharedSource {
                 Ok(None) if Instant::now() < give_up => {
                     if !waited {
                         waited = true;
-                        bump(&self.counters.lock_waits);
+                        bump(&self.counters().lock_waits);
                         self.emit(Event::new(
                             "lock_wait",
                             Level::Debug,
@@ -94,7 +95,7 @@ impl SharedSource {
                 if waited {
                     // We waited on another owner, who left no token and no
                     // failure: it died or stalled, and we take over.
-                    bump(&self.counters.lock_takeovers);
+                    bump(&self.counters().lock_takeovers);
                     self.emit(Event::new(
                         "lock_takeover",
                         Level::Info,

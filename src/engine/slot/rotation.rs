@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::shared::SharedSource;
+use super::source::TokenSource;
 use crate::engine::entry::crypto;
 use crate::engine::entry::stored::{open_async, owner_of, seal_async};
 use crate::store::guard::GuardedStore;

@@ -29,7 +29,7 @@ use super::backoff::retry_at;
 use super::counters::Counters;
 use super::events::{SlotEvent, SlotListener};
 use super::lease::Lease;
-use super::source::TokenSource;
+use super::source::{ProviderSource, TokenSource};
 use crate::engine::config::ConnectorConfig;
 use crate::engine::entry::keys::{cache_key, strong_fingerprint, Keys};
 use crate::engine::error::{ConnectorError, Result};
@@ -97,9 +97,8 @@ pub struct SharedSource {
     /// This configuration's strong fingerprint, written into every entry;
     /// computed on first use (adopting a JS-package entry never needs it).
     strong: OnceLock<String>,
-    pub(super) source: Arc<dyn TokenSource>,
+    pub(super) source: ProviderSource,
     pub(super) clock: Arc<dyn Clock>,
-    pub(super) counters: Arc<Counters>,
     /// Whether the legacy key `ZC_CONN_<name>` was already read.
     pub(super) legacy_read: AtomicBool,
     /// Whether the stored rotated refresh token was read yet (so that a
@@ -119,12 +118,12 @@ pub struct SharedSource {
 }
 
 impl SharedSource {
-    /// The shared source of `config` over `source`.
+    /// The shared source of `config` over `source` (kept inline: one
+    /// allocation per slot less).
     pub fn new(
         config: Arc<ConnectorConfig>,
-        source: Arc<dyn TokenSource>,
+        source: ProviderSource,
         clock: Arc<dyn Clock>,
-        counters: Arc<Counters>,
     ) -> Self {
         SharedSource {
             collided: AtomicBool::new(false),
@@ -132,7 +131,6 @@ impl SharedSource {
             config,
             source,
             clock,
-            counters,
             legacy_read: AtomicBool::new(false),
             rotation_read: AtomicBool::new(false),
             rotated_at: std::sync::atomic::AtomicI64::new(0),
@@ -153,6 +151,11 @@ impl SharedSource {
         if let Some(listener) = listener {
             listener(event);
         }
+    }
+
+    /// The slot's counters (kept by the token source).
+    pub fn counters(&self) -> &Counters {
+        self.source.counters()
     }
 
     /// The configuration.
