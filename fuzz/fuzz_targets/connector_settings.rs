@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
             .iter()
             .map(|key| map.get(*key).cloned().unwrap_or(Value::Null))
             .collect();
-        let positional = ConnectorConfig::from_positional(&name, &values);
+        let positional = ConnectorConfig::from_positional(&name, &Value::Array(values).to_string());
         let object = ConnectorConfig::from_entry(&name, &entry);
         match (&positional, &object) {
             (Ok(a), Ok(b)) => assert_eq!(a, b, "positional and object forms differ"),

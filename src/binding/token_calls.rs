@@ -51,16 +51,11 @@ pub fn open_connector(
     if !input_valid {
         return Err(js_error(&env, &ConnectorError::InvalidInput));
     }
-    let values = settings
-        .and_then(|text| serde_json::from_str::<Vec<serde_json::Value>>(&text).ok())
-        .ok_or_else(|| {
-            ConnectorError::Validation(format!(
-                "Value provided for connector.{name} is expected to be a non-null json object."
-            ))
-        });
-    let config = values
-        .and_then(|values| ConnectorConfig::from_positional(&name, &values))
-        .map_err(|e| js_error(&env, &e))?;
+    let config = match settings {
+        Some(json) => ConnectorConfig::from_positional(&name, &json),
+        None => ConnectorConfig::from_entry(&name, &serde_json::Value::Null),
+    }
+    .map_err(|e| js_error(&env, &e))?;
     // Refreshes ahead of this process's slots wait in the one queue.
     ahead_queue();
     Ok(registry::open(config).0)

@@ -39,7 +39,7 @@ fn warm_up() {
     {
         values[index] = json!(value);
     }
-    let _ = ConnectorConfig::from_positional("warm-up", &values);
+    let _ = ConnectorConfig::from_positional("warm-up", &Value::Array(values).to_string());
     let now = clock::now_ms();
     let entry = json!({"access_token": "warm-up", "expiry_in_seconds": 3600, "expires_at": now + 3_600_000});
     let _ = stored::decode_now(&entry.to_string(), None, now);

@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use super::settings::Fields;
+use super::settings::{FieldRef, Fields};
 use crate::engine::error::{ConnectorError, Result};
 
 /// How the client proves itself at the token endpoint (RFC 6749 §2.3.1).
@@ -83,7 +83,7 @@ pub fn is_zoho_accounts(url: &str) -> bool {
 
 fn string(map: &impl Fields, key: &str) -> Option<String> {
     map.field(key)
-        .and_then(Value::as_str)
+        .and_then(FieldRef::as_str)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
 }
@@ -130,8 +130,8 @@ impl ProviderOptions {
             }
         };
         let token_params = match map.field("token_params") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Object(params)) => params
+            None | Some(FieldRef::Value(Value::Null)) => Vec::new(),
+            Some(FieldRef::Value(Value::Object(params))) => params
                 .iter()
                 .map(|(k, v)| match v {
                     Value::String(s) => Ok((k.clone(), s.clone())),

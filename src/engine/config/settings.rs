@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -44,12 +45,22 @@ pub struct SharedSettings {
 
 /// A validated connector configuration: the shared settings (reached through
 /// `Deref`, so `config.client_id` reads them) and the refresh token. `Debug`
-/// redacts every secret.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// redacts every secret. Equality compares everything (the shared settings
+/// by pointer first); the hash covers the refresh token, the name and the
+/// client id only, which tell configurations apart in practice and are cheap.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ConnectorConfig {
     shared: Arc<SharedSettings>,
     /// Long-lived refresh token (secret); may be absent until a code is exchanged.
     pub refresh_token: Option<String>,
+}
+
+impl Hash for ConnectorConfig {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.refresh_token.hash(state);
+        self.shared.name.hash(state);
+        self.shared.client_id.hash(state);
+    }
 }
 
 impl Deref for ConnectorConfig {
@@ -87,21 +98,49 @@ impl fmt::Debug for ConnectorConfig {
     }
 }
 
+/// One property as read: text (borrowed from the input where it can be), or
+/// any other JSON value.
+#[derive(Debug, Clone, Copy)]
+pub enum FieldRef<'a> {
+    /// A string.
+    Text(&'a str),
+    /// Any JSON value (a string too, when read from an object).
+    Value(&'a Value),
+}
+
+impl<'a> FieldRef<'a> {
+    /// The string, if this property is one.
+    pub fn as_str(self) -> Option<&'a str> {
+        match self {
+            FieldRef::Text(text) => Some(text),
+            FieldRef::Value(value) => value.as_str(),
+        }
+    }
+
+    /// The JSON value (`Text` becomes a string value).
+    pub fn to_value(self) -> Value {
+        match self {
+            FieldRef::Text(text) => Value::String(text.to_owned()),
+            FieldRef::Value(value) => value.clone(),
+        }
+    }
+}
+
 /// Where a configuration's properties are read from: a JSON object, or the
-/// positional array `connector.js` sends (`FIELDS` order).
+/// positional array `connector.js` sends (`FIELDS` order, `positional`).
 pub trait Fields {
     /// The property `key`, if present.
-    fn field(&self, key: &str) -> Option<&Value>;
+    fn field(&self, key: &str) -> Option<FieldRef<'_>>;
 }
 
 impl Fields for Map<String, Value> {
-    fn field(&self, key: &str) -> Option<&Value> {
-        self.get(key)
+    fn field(&self, key: &str) -> Option<FieldRef<'_>> {
+        self.get(key).map(FieldRef::Value)
     }
 }
 
 /// The properties of a configuration, in the order of the positional form
-/// (`ConnectorConfig::from_positional`).
+/// (`ConnectorConfig::from_positional`, in `positional`).
 pub const FIELDS: [&str; 17] = [
     "client_id",
     "client_secret",
@@ -122,23 +161,22 @@ pub const FIELDS: [&str; 17] = [
     "api_domain",
 ];
 
-/// The positional form: values in `FIELDS` order (`null` for unset).
-struct Positional<'a>(&'a [Value]);
-
-impl Fields for Positional<'_> {
-    fn field(&self, key: &str) -> Option<&Value> {
-        let index = FIELDS.iter().position(|name| *name == key)?;
-        self.0.get(index).filter(|value| !value.is_null())
+/// A property as a string: strings as they are, numbers in their JS form; empty,
+/// `null`, missing and other types are `None`.
+pub(super) fn text(map: &impl Fields, key: &str) -> Option<String> {
+    match map.field(key)? {
+        FieldRef::Text(s) if !s.is_empty() => Some(s.to_owned()),
+        FieldRef::Value(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        FieldRef::Value(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
     }
 }
 
-/// A property as a string: strings as they are, numbers in their JS form; empty,
-/// `null`, missing and other types are `None`.
-fn text(map: &impl Fields, key: &str) -> Option<String> {
-    match map.field(key)? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
+/// `parse_int` of a property, as read.
+fn int_field(field: FieldRef<'_>) -> Option<i64> {
+    match field {
+        FieldRef::Text(text) => parse_int_text(text),
+        FieldRef::Value(value) => parse_int(value),
     }
 }
 
@@ -151,19 +189,22 @@ pub fn parse_int(value: &Value) -> Option<i64> {
                 .filter(|f| f.is_finite())
                 .map(|f| f.trunc() as i64)
         }),
-        Value::String(s) => {
-            let t = s.trim_start();
-            let (sign, digits) = match t.strip_prefix('-') {
-                Some(rest) => (-1, rest),
-                None => (1, t.strip_prefix('+').unwrap_or(t)),
-            };
-            let end = digits
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(digits.len());
-            digits[..end].parse::<i64>().ok().map(|v| sign * v)
-        }
+        Value::String(s) => parse_int_text(s),
         _ => None,
     }
+}
+
+/// JavaScript `parseInt` of a string: its leading integer digits.
+fn parse_int_text(s: &str) -> Option<i64> {
+    let t = s.trim_start();
+    let (sign, digits) = match t.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    digits[..end].parse::<i64>().ok().map(|v| sign * v)
 }
 
 /// Shared settings in use, each once: a configuration whose settings equal
@@ -210,25 +251,8 @@ impl ConnectorConfig {
         ConnectorConfig::from_fields(name, &map)
     }
 
-    /// Validates a configuration in the positional form: a JSON array of the
-    /// values of `FIELDS`, in that order (`null` for unset) — what
-    /// `connector.js` sends, cheaper to carry across than an object.
-    pub fn from_positional(name: &str, values: &[Value]) -> Result<Self> {
-        let fields = Positional(values);
-        if text(&fields, "data_centre").is_some() {
-            // Rare: the data centre fills URLs in, on the object form.
-            let map = FIELDS
-                .iter()
-                .zip(values)
-                .filter(|(_, value)| !value.is_null())
-                .map(|(key, value)| ((*key).to_owned(), value.clone()))
-                .collect::<Map<_, _>>();
-            return ConnectorConfig::from_entry(name, &Value::Object(map));
-        }
-        ConnectorConfig::from_fields(name, &fields)
-    }
-
-    fn from_fields(name: &str, map: &impl Fields) -> Result<Self> {
+    /// Validates a configuration read from `map` (data centres already filled in).
+    pub(super) fn from_fields(name: &str, map: &impl Fields) -> Result<Self> {
         let mut required = REQUIRED.iter().map(|prop| {
             text(map, prop).ok_or_else(|| {
                 ConnectorError::Validation(format!(
@@ -245,10 +269,10 @@ impl ConnectorConfig {
             client_secret,
             auth_url,
             redirect_url: text(map, "redirect_url"),
-            expires_in: map.field("expires_in").and_then(parse_int),
+            expires_in: map.field("expires_in").and_then(int_field),
             refresh_in: map
                 .field("refresh_in")
-                .and_then(parse_int)
+                .and_then(int_field)
                 .filter(|v| *v > 0),
             secret_key: text(map, "secret_key"),
             provider: ProviderOptions::from_entry(name, map, &refresh_url)?,
@@ -308,12 +332,13 @@ mod tests {
             .iter()
             .map(|key| object.get(*key).cloned().unwrap_or(Value::Null))
             .collect();
-        let a = ConnectorConfig::from_positional("crm", &values).unwrap();
+        let text = |values: &Vec<Value>| serde_json::to_string(values).unwrap();
+        let a = ConnectorConfig::from_positional("crm", &text(&values)).unwrap();
         assert_eq!(a, ConnectorConfig::from_entry("crm", &object).unwrap());
         // Another refresh token, the same other settings: one shared copy.
         let mut other = values.clone();
         other[FIELDS.iter().position(|k| *k == "refresh_token").unwrap()] = json!("rt-2");
-        let b = ConnectorConfig::from_positional("crm", &other).unwrap();
+        let b = ConnectorConfig::from_positional("crm", &text(&other)).unwrap();
         assert_ne!(a, b);
         assert!(Arc::ptr_eq(&a.shared, &b.shared));
         // A data centre fills the URLs in on the positional form too.
@@ -321,7 +346,14 @@ mod tests {
         zoho[0] = json!("id");
         zoho[1] = json!("secret");
         zoho[FIELDS.iter().position(|k| *k == "data_centre").unwrap()] = json!("eu");
-        let z = ConnectorConfig::from_positional("crm", &zoho).unwrap();
+        let z = ConnectorConfig::from_positional("crm", &text(&zoho)).unwrap();
+        // An escaped string is read like any other; anything but an array is refused.
+        let mut escaped = values.clone();
+        escaped[0] = json!("i\"d");
+        let e = ConnectorConfig::from_positional("crm", &text(&escaped)).unwrap();
+        assert_eq!(e.client_id, "i\"d");
+        assert!(ConnectorConfig::from_positional("crm", "{}").is_err());
+        assert!(ConnectorConfig::from_positional("crm", "[1,").is_err());
         assert_eq!(z.refresh_url, "https://accounts.zoho.eu/oauth/v2/token");
         // A changed setting gets its own copy; the shared one is untouched.
         let mut changed = a.clone();
