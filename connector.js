@@ -58,7 +58,7 @@ const rejections = [];
 
 // The settings that identify a connector's token; a change means another slot.
 // Written out property by property: named loads stay fast, keyed loads do not.
-function settingsOf(entry) {
+function settingsOf(entry, name) {
   return {
     client_id: entry.client_id,
     client_secret: entry.client_secret,
@@ -77,6 +77,10 @@ function settingsOf(entry) {
     token_params: entry.token_params,
     authorization_scheme: entry.authorization_scheme,
     api_domain: entry.api_domain,
+    // The validated record's own fields (one object per settings object, not two):
+    name,
+    handle: 0,
+    view: undefined,
   };
 }
 
@@ -144,19 +148,22 @@ function sameSettings(entry, settings) {
     && entry.api_domain === settings.api_domain;
 }
 
-/** Validates `entry` (throws like the JS package) and returns `{ name, settings, view, handle }`. */
+/**
+ * Validates `entry` (throws like the JS package) and returns its validated
+ * record: the settings as validated (`settingsOf`) with the connector's
+ * `name`, the slot `handle` and the `view` (the settings a Connector shows,
+ * with endpoints a data centre filled in; the record itself otherwise).
+ */
 function resolve(name, entry) {
   if (entry !== null && typeof entry === 'object') {
     const known = validated.get(entry);
-    if (known !== undefined && known.name === name && sameSettings(entry, known.settings)) return known;
-    const settings = settingsOf(entry);
-    const handle = openChecked(name, settings, () => native.openConnector(name, positional(settings), true));
-    // `view`: the settings the Connector shows, with endpoints a data centre filled in.
-    const view = settings.data_centre ? { ...settings, ...definedOnly(native.connectorUrls(handle)) } : settings;
-    const resolved = { name, settings, view, handle };
-    slotRefs.register(resolved, handle);
-    validated.set(entry, resolved);
-    return resolved;
+    if (known !== undefined && known.name === name && sameSettings(entry, known)) return known;
+    const record = settingsOf(entry, name);
+    record.handle = openChecked(name, record, () => native.openConnector(name, positional(record), true));
+    record.view = record.data_centre ? { ...record, ...definedOnly(native.connectorUrls(record.handle)) } : record;
+    slotRefs.register(record, record.handle);
+    validated.set(entry, record);
+    return record;
   }
   native.openConnector(name, null, true); // not an object: throws INVALID_ARGUMENT
   throw new Error('unreachable');
@@ -223,7 +230,8 @@ class Connector {
   }
 
   #set(field, value) {
-    const settings = { ...this.#settings, [field]: value };
+    const settings = settingsOf({ ...this.#settings, [field]: value }, this.#name);
+    settings.view = settings;
     this.#rehandle(openChecked(this.#name, settings, () => native.openConnector(this.#name, positional(settings), true)));
     this.#settings = settings;
   }
@@ -326,7 +334,9 @@ class Connector {
     const codeVerifier = options?.codeVerifier;
     const verifier = typeof codeVerifier === 'string' && codeVerifier !== '' ? codeVerifier : undefined;
     const exchanged = await this.#call(native.exchangeCode(this.#handle, typeof code === 'string' ? code : '', verifier, callOptionsOf(this.#connection)), callSite(this.generateAccessToken));
-    this.#settings = { ...this.#settings, refresh_token: exchanged.refreshToken };
+    const settings = settingsOf({ ...this.#settings, refresh_token: exchanged.refreshToken }, this.#name);
+    settings.view = settings;
+    this.#settings = settings;
     this.#rehandle(exchanged.handle);
     return exchanged.accessToken;
   }

@@ -56,7 +56,7 @@ impl Slot {
         let expires = token.expires_at;
         // Weak: a slot the registry released is not kept alive by its timer.
         let slot = Arc::downgrade(self);
-        let clock = self.clock.clone();
+        let clock = self.shared.clock.clone();
         runtime.spawn(async move {
             sleep_until_ms(clock.as_ref(), at).await;
             if let Some(slot) = slot.upgrade() {
@@ -99,7 +99,7 @@ impl Slot {
             };
             match error.retry_at_ms() {
                 Some(at) if error.is_retriable() && at < expires => {
-                    sleep_until_ms(self.clock.as_ref(), at).await;
+                    sleep_until_ms(self.shared.clock.as_ref(), at).await;
                 }
                 // Not retriable, or the old token expires first: the next
                 // caller meets the (backed-off) failure.

@@ -13,7 +13,7 @@ use futures::future::{BoxFuture, FutureExt, Shared};
 
 use super::backoff::retry_at;
 use super::board;
-use super::counters::{bump, SlotStats};
+use super::counters::{bump, bump_hits, SlotStats};
 use super::entries::WrittenEntry;
 use super::events::{SlotEvent, SlotListener, TokensEvent};
 use super::shared::{SharedSource, StoreRef, Want};
@@ -84,7 +84,6 @@ pub trait ScheduleAhead: Send + Sync {
 /// One configuration's token, shared by every connector with that configuration.
 pub struct Slot {
     pub(super) shared: Arc<SharedSource>,
-    pub(super) clock: Arc<dyn Clock>,
     state: Mutex<State>,
     /// The current token's generation, bumped on every publish or clear (0 is
     /// never a generation, so it can mean "none"), and its expiry: lock-free for
@@ -128,10 +127,9 @@ impl Slot {
         clock: Arc<dyn Clock>,
     ) -> Self {
         let source = ProviderSource::new(config.clone(), endpoint);
-        let shared = Arc::new(SharedSource::new(config, source, clock.clone()));
+        let shared = Arc::new(SharedSource::new(config, source, clock));
         Slot {
             shared,
-            clock,
             state: Mutex::new(State::default()),
             generation: AtomicU32::new(0),
             fresh_until: AtomicI64::new(i64::MIN),
@@ -196,7 +194,7 @@ impl Slot {
     /// Calls so far, answered from memory or not.
     pub(super) fn uses(&self) -> u64 {
         self.shared.counters().hits.load(Ordering::Relaxed)
-            + self.shared.counters().misses.load(Ordering::Relaxed)
+            + u64::from(self.shared.counters().misses.load(Ordering::Relaxed))
             + self.board_hits()
     }
 
@@ -265,7 +263,7 @@ impl Slot {
             if generation == 0 || now_ms >= fresh_until {
                 return 0;
             }
-            bump(&self.shared.counters().hits);
+            bump_hits(self.shared.counters());
             return generation;
         }
     }
@@ -342,9 +340,9 @@ impl Slot {
             if let Some(token) = state
                 .token
                 .as_ref()
-                .filter(|t| t.is_fresh(self.clock.now_ms()))
+                .filter(|t| t.is_fresh(self.shared.clock.now_ms()))
             {
-                bump(&self.shared.counters().hits);
+                bump_hits(self.shared.counters());
                 return Ok(token.clone());
             }
             self.backed_off(&state)?;
@@ -384,7 +382,7 @@ impl Slot {
         state.failure.as_deref().filter(|error| {
             error
                 .retry_at_ms()
-                .is_some_and(|at| self.clock.now_ms() < at)
+                .is_some_and(|at| self.shared.clock.now_ms() < at)
         })
     }
 
@@ -407,12 +405,12 @@ impl Slot {
         let id = state.next_refresh_id;
         let want = Want {
             floor: match mode {
-                Mode::Miss => Some(self.clock.now_ms()),
+                Mode::Miss => Some(self.shared.clock.now_ms()),
                 Mode::Ahead => Some(
                     state
                         .token
                         .as_ref()
-                        .map_or(self.clock.now_ms(), |t| t.expires_at),
+                        .map_or(self.shared.clock.now_ms(), |t| t.expires_at),
                 ),
                 Mode::Forced => None,
             },
@@ -443,7 +441,7 @@ impl Slot {
                     let error = match error.retry_at_ms() {
                         Some(_) => error,
                         None => {
-                            let at = retry_at(slot.clock.now_ms(), 1, &error);
+                            let at = retry_at(slot.shared.clock.now_ms(), 1, &error);
                             error.backed_off(at)
                         }
                     };
@@ -488,7 +486,7 @@ impl Slot {
         let fresh = state
             .token
             .as_ref()
-            .is_some_and(|t| t.is_fresh(self.clock.now_ms()));
+            .is_some_and(|t| t.is_fresh(self.shared.clock.now_ms()));
         !fresh && state.inflight.is_none() && self.backed_off_error(&state).is_none()
     }
 
@@ -506,7 +504,7 @@ impl Slot {
         value: Option<&str>,
         queue: Option<&dyn ScheduleAhead>,
     ) -> Stored {
-        let now = self.clock.now_ms();
+        let now = self.shared.clock.now_ms();
         let token = match self.shared.usable_now(value, now) {
             Some(Ok(Some(token))) => token,
             Some(Ok(None)) => return Stored::Unusable,

@@ -1,7 +1,7 @@
 //! What a slot did, counted where it happens (each layer bumps its own
 //! counters) and read as one snapshot by `stats()`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// Counters of what a slot did, for `stats()` and tests.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -40,11 +40,16 @@ pub struct SlotStats {
 macro_rules! counters {
     ($($field:ident),* $(,)?) => {
         /// The live counters behind [`SlotStats`], shared by a slot's layers.
+        /// Hits are 64-bit; the others, counting work done on misses and
+        /// refreshes, are 32-bit (a slot is kept per configuration, and none
+        /// of them comes near 2^32 in a process's life; they would wrap).
         #[derive(Debug, Default)]
         pub struct Counters {
+            /// See [`SlotStats::hits`].
+            pub hits: AtomicU64,
             $(
                 #[doc = concat!("See [`SlotStats::", stringify!($field), "`].")]
-                pub $field: AtomicU64,
+                pub $field: AtomicU32,
             )*
         }
 
@@ -52,7 +57,8 @@ macro_rules! counters {
             /// A snapshot of every counter.
             pub fn snapshot(&self) -> SlotStats {
                 SlotStats {
-                    $($field: self.$field.load(Ordering::Relaxed),)*
+                    hits: self.hits.load(Ordering::Relaxed),
+                    $($field: u64::from(self.$field.load(Ordering::Relaxed)),)*
                 }
             }
         }
@@ -63,7 +69,6 @@ counters!(
     token_requests,
     token_request_errors,
     misses,
-    hits,
     refreshes,
     store_reads,
     store_hits,
@@ -77,6 +82,11 @@ counters!(
 );
 
 /// Adds one to `counter`.
-pub fn bump(counter: &AtomicU64) {
+pub fn bump(counter: &AtomicU32) {
     counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Adds one to the hit counter.
+pub fn bump_hits(counters: &Counters) {
+    counters.hits.fetch_add(1, Ordering::Relaxed);
 }
