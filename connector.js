@@ -30,6 +30,12 @@ const validated = new WeakMap();
 const tokenStrings = [];
 const tokenGenerations = [];
 /**
+ * Per slot handle: a promise resolved with `tokenStrings[handle]`, made on
+ * the first hit from the board and returned by every later one (a hit then
+ * allocates nothing); reset whenever the string is.
+ */
+const tokenPromises = [];
+/**
  * The engine's freshness board (a Float64Array over native memory, or
  * undefined): row `handle` is [served until (epoch ms), generation, hits, -].
  * The engine sets the generation to 0 shortly before the token stops being
@@ -50,6 +56,7 @@ function releaseHandle(handle) {
   if (native.releaseSlot(handle)) {
     tokenStrings[handle] = undefined;
     tokenGenerations[handle] = undefined;
+    tokenPromises[handle] = undefined;
     rejections[handle] = undefined;
   }
 }
@@ -285,7 +292,7 @@ class Connector {
       const row = handle * 4;
       if (tokenGenerations[handle] === board[row + 1]) {
         board[row + 2] += 1;
-        return Promise.resolve(tokenStrings[handle]);
+        return tokenPromises[handle] ?? (tokenPromises[handle] = Promise.resolve(tokenStrings[handle]));
       }
     }
     let signal;
@@ -306,6 +313,7 @@ class Connector {
       if (token !== null) {
         tokenStrings[handle] = token;
         tokenGenerations[handle] = generation;
+        tokenPromises[handle] = undefined;
         return Promise.resolve(token);
       }
     }
@@ -610,6 +618,7 @@ function adopted(handle, options, value) {
     if (generation !== 0) {
       tokenStrings[handle] = token;
       tokenGenerations[handle] = generation;
+      tokenPromises[handle] = undefined;
     }
   }
   return token;

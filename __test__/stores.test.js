@@ -162,6 +162,22 @@ test('a JS store answering with promises: concurrent misses share one read, and 
   }
 });
 
+test('a token adopted on the JS thread is followed by one background read of the fleet\'s rotated refresh token, which later refreshes use', async () => {
+  const store = mapStore();
+  const s = settings(mock.url);
+  const key = jsCacheKey('c', s);
+  store.entries.set(key, entryValue('at-adopted'));
+  store.entries.set(`${key}:refresh_token`, JSON.stringify({ refresh_token: 'rt-rotated-elsewhere', rotated_at: Date.now() }));
+  const connector = new Connection({ c: s }, { store }).getConnector('c');
+  assert.equal(await connector.getAccessToken(), 'at-adopted');
+  assert.ok(await eventually(() => store.calls.some(([op, k]) => op === 'get' && k === `${key}:refresh_token`)), 'the rotation entry is read');
+  assert.equal(store.calls.filter(([op, k]) => op === 'get' && k === `${key}:refresh_token`).length, 1);
+  const before = mock.state.requests.length;
+  await connector.refreshAccessToken();
+  const sent = mock.state.requests.slice(before).map((r) => r.form.get('refresh_token'));
+  assert.deepEqual(sent, ['rt-rotated-elsewhere']);
+});
+
 test('a JS-thread read rejects a stale or unusable entry, refreshes without reading it again, and overwrites it', async () => {
   for (const [kind, value] of [['stale', entryValue('at-stale', Date.now() - 1000)], ['garbage', '{"nope":1}']]) {
     const store = mapStore();

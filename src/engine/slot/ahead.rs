@@ -9,7 +9,7 @@
 
 use std::cmp::{Ordering as Order, Reverse};
 use std::collections::BinaryHeap;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -143,6 +143,9 @@ impl Ord for Due {
     }
 }
 
+/// How long the runner collects rotation reads before starting them.
+const ROTATION_BATCH: Duration = Duration::from_millis(25);
+
 static INSTALLED: OnceLock<Arc<AheadQueue>> = OnceLock::new();
 
 /// Makes `queue` the one every slot with a handle schedules on (the binding
@@ -160,6 +163,10 @@ pub fn install_queue(queue: Arc<AheadQueue>) {
 pub struct AheadQueue {
     /// Earliest first (a heap: 32 bytes an entry, no tree nodes).
     due: Mutex<BinaryHeap<Reverse<Due>>>,
+    /// Slots (by handle) to learn the fleet's rotation for, in one batch.
+    rotations: Mutex<Vec<u32>>,
+    /// Whether a batch of `rotations` is waiting (its first push woke the runner).
+    rotation_batch: AtomicBool,
     wake: Notify,
     lookup: fn(u32) -> Option<Arc<Slot>>,
 }
@@ -169,6 +176,8 @@ impl AheadQueue {
     pub fn new(lookup: fn(u32) -> Option<Arc<Slot>>) -> Self {
         AheadQueue {
             due: Mutex::new(BinaryHeap::new()),
+            rotations: Mutex::new(Vec::new()),
+            rotation_batch: AtomicBool::new(false),
             wake: Notify::new(),
             lookup,
         }
@@ -213,9 +222,39 @@ impl AheadQueue {
         self.len() == 0
     }
 
+    /// Queues `slot` for a rotation read (`Slot::learn_rotation`). Reads are
+    /// batched: the first of a batch wakes the runner, which waits
+    /// `ROTATION_BATCH` for the rest, so a burst of new connectors costs the
+    /// JS thread one wake-up, not one each.
+    pub fn learn_rotation(&self, slot: &Arc<Slot>) {
+        let Some(handle) = slot.handle() else {
+            return;
+        };
+        lock(&self.rotations).push(handle);
+        if !self.rotation_batch.swap(true, Ordering::AcqRel) {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Starts the rotation reads of the waiting batch, if there is one.
+    async fn learn_rotations(&self) {
+        if !self.rotation_batch.load(Ordering::Acquire) {
+            return;
+        }
+        tokio::time::sleep(ROTATION_BATCH).await;
+        self.rotation_batch.store(false, Ordering::Release);
+        let handles = std::mem::take(&mut *lock(&self.rotations));
+        for handle in handles {
+            if let Some(slot) = (self.lookup)(handle) {
+                tokio::spawn(async move { slot.learn_rotation().await });
+            }
+        }
+    }
+
     /// Starts each refresh when it is due (as a task of its own); runs forever.
     pub async fn run(&self) {
         loop {
+            self.learn_rotations().await;
             let next = self.start_due(clock::now_ms());
             match next {
                 Some(at) => {
@@ -257,5 +296,9 @@ impl AheadQueue {
 impl ScheduleAhead for AheadQueue {
     fn push(&self, slot: &Arc<Slot>, token: &Token, generation: u32) {
         AheadQueue::push(self, slot, token, generation);
+    }
+
+    fn learn_rotation(&self, slot: &Arc<Slot>) {
+        AheadQueue::learn_rotation(self, slot);
     }
 }

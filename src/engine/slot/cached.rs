@@ -79,6 +79,9 @@ pub enum Stored {
 pub trait ScheduleAhead: Send + Sync {
     /// Schedules the refresh ahead of `token` (generation `generation`) of `slot`.
     fn push(&self, slot: &Arc<Slot>, token: &Token, generation: u32);
+    /// Has `slot` read, soon and in the background, whether the fleet uses a
+    /// rotated refresh token (`Slot::learn_rotation`).
+    fn learn_rotation(&self, slot: &Arc<Slot>);
 }
 
 /// One configuration's token, shared by every connector with that configuration.
@@ -523,10 +526,30 @@ impl Slot {
         bump(&self.shared.counters().store_hits);
         bump(&self.shared.counters().misses);
         match queue {
-            Some(queue) => queue.push(self, &token, generation),
+            Some(queue) => {
+                queue.push(self, &token, generation);
+                // As after a store hit on the native path: once per slot, off
+                // the caller's path, learn whether the fleet rotates.
+                if !self.shared.rotation_read.load(Ordering::Acquire) {
+                    queue.learn_rotation(self);
+                }
+            }
             None => self.schedule_ahead(&token, generation),
         }
         Stored::Adopted(token, generation)
+    }
+
+    /// Reads, once per slot, whether the fleet uses a rotated refresh token
+    /// (adopting it if so), through the latest caller's store: what the
+    /// native path does after a store hit, for tokens adopted on the JS
+    /// thread. A slot that knows it rotates never refreshes without the lease.
+    pub async fn learn_rotation(&self) {
+        if self.shared.rotation_read.load(Ordering::Acquire) {
+            return;
+        }
+        if let Some(store) = self.caller().store {
+            self.shared.read_rotation(&store, None).await;
+        }
     }
 
     /// Waits until the store writes of the last refresh have finished (they
