@@ -13,6 +13,7 @@ const { replayable, rejectsToken } = require('./lib/api-fetch.js');
 const { connectionArguments } = require('./lib/options.js');
 const { EventSink, debugOn, secretsOf } = require('./lib/events.js');
 const { dispatcherFor } = require('./lib/network.js');
+const { settingsOf, plainSettings, positional, sameSettings } = require('./lib/settings.js');
 
 native.registerErrorClass(CatalystConnectorError);
 
@@ -23,12 +24,12 @@ native.registerErrorClass(CatalystConnectorError);
  */
 const validated = new WeakMap();
 /**
- * Per slot handle: the JS string of the token last seen (`tokenStrings`) and
- * its generation (`tokenGenerations`), in two arrays rather than an object
- * per slot.
+ * Per slot handle: the JS string of the token last seen. Its generation is
+ * kept in cell 3 of the slot's board row (or, without a board, in
+ * `keptGenerations`): see `keep`.
  */
 const tokenStrings = [];
-const tokenGenerations = [];
+const keptGenerations = [];
 /**
  * Per slot handle: a promise resolved with `tokenStrings[handle]`, made on
  * the first hit from the board and returned by every later one (a hit then
@@ -37,12 +38,15 @@ const tokenGenerations = [];
 const tokenPromises = [];
 /**
  * The engine's freshness board (a Float64Array over native memory, or
- * undefined): row `handle` is [served until (epoch ms), generation, hits, -].
+ * undefined): row `handle` is [served until (epoch ms), generation, hits,
+ * generation of the string kept for it here].
  * The engine sets the generation to 0 shortly before the token stops being
  * served, so a hit compares it with the kept string's generation, reads no
  * clock and makes no native call.
  */
 const board = native.freshBoard();
+/** Rows on the board (slots past them are served by the native hit path). */
+const boardRows = board === undefined ? 0 : board.length / 4;
 
 /**
  * Slot lifetimes: every handle the engine gives out carries a reference, and
@@ -55,71 +59,13 @@ const slotRefs = new FinalizationRegistry(releaseHandle);
 function releaseHandle(handle) {
   if (native.releaseSlot(handle)) {
     tokenStrings[handle] = undefined;
-    tokenGenerations[handle] = undefined;
-    tokenPromises[handle] = undefined;
-    rejections[handle] = undefined;
+    if (keptGenerations[handle] !== undefined) keptGenerations[handle] = undefined;
+    if (tokenPromises[handle] !== undefined) tokenPromises[handle] = undefined;
+    if (rejections[handle] !== undefined) rejections[handle] = undefined;
   }
 }
 /** Per slot handle: the last token an API rejected and the one that replaced it. */
 const rejections = [];
-
-// The settings that identify a connector's token; a change means another slot.
-// Written out property by property: named loads stay fast, keyed loads do not.
-function settingsOf(entry, name) {
-  return {
-    client_id: entry.client_id,
-    client_secret: entry.client_secret,
-    auth_url: entry.auth_url,
-    refresh_url: entry.refresh_url,
-    refresh_token: entry.refresh_token,
-    redirect_url: entry.redirect_url,
-    expires_in: lifetimeSetting(entry.expires_in),
-    refresh_in: lifetimeSetting(entry.refresh_in),
-    secret_key: entry.secret_key,
-    data_centre: entry.data_centre,
-    authorize_url: entry.authorize_url,
-    revoke_url: entry.revoke_url,
-    scope: entry.scope,
-    token_endpoint_auth_method: entry.token_endpoint_auth_method,
-    token_params: entry.token_params,
-    authorization_scheme: entry.authorization_scheme,
-    api_domain: entry.api_domain,
-    // The validated record's own fields (one object per settings object, not two):
-    name,
-    handle: 0,
-    view: undefined,
-  };
-}
-
-/**
- * The settings as the engine reads them: a JSON array of the values in the
- * order of `settingsOf` (`null` for unset). One string crosses to native code
- * instead of an object read property by property. A Symbol or a function (which
- * JSON would silently drop) throws, and `openChecked` reports it.
- */
-function positional(settings) {
-  const values = [
-    settings.client_id, settings.client_secret, settings.auth_url, settings.refresh_url,
-    settings.refresh_token, settings.redirect_url, settings.expires_in, settings.refresh_in,
-    settings.secret_key, settings.data_centre, settings.authorize_url, settings.revoke_url,
-    settings.scope, settings.token_endpoint_auth_method, settings.token_params,
-    settings.authorization_scheme, settings.api_domain,
-  ];
-  for (let i = 0; i < values.length; i++) {
-    const type = typeof values[i];
-    if (type === 'symbol' || type === 'function') throw new TypeError('not JSON');
-  }
-  return JSON.stringify(values);
-}
-
-/**
- * `expires_in` / `refresh_in` as given, except numbers that are not finite
- * (`NaN`, `Infinity`), which count as unset — the JS package's `parseInt`
- * makes nothing of them either.
- */
-function lifetimeSetting(value) {
-  return typeof value === 'number' && !Number.isFinite(value) ? undefined : value;
-}
 
 /**
  * Calls native `open` with `settings`; a value the engine cannot take at all
@@ -135,26 +81,6 @@ function openChecked(name, settings, open) {
   }
 }
 
-function sameSettings(entry, settings) {
-  return entry.client_id === settings.client_id
-    && entry.client_secret === settings.client_secret
-    && entry.auth_url === settings.auth_url
-    && entry.refresh_url === settings.refresh_url
-    && entry.refresh_token === settings.refresh_token
-    && entry.redirect_url === settings.redirect_url
-    && entry.expires_in === settings.expires_in
-    && entry.refresh_in === settings.refresh_in
-    && entry.secret_key === settings.secret_key
-    && entry.data_centre === settings.data_centre
-    && entry.authorize_url === settings.authorize_url
-    && entry.revoke_url === settings.revoke_url
-    && entry.scope === settings.scope
-    && entry.token_endpoint_auth_method === settings.token_endpoint_auth_method
-    && entry.token_params === settings.token_params
-    && entry.authorization_scheme === settings.authorization_scheme
-    && entry.api_domain === settings.api_domain;
-}
-
 /**
  * Validates `entry` (throws like the JS package) and returns its validated
  * record: the settings as validated (`settingsOf`) with the connector's
@@ -167,7 +93,7 @@ function resolve(name, entry) {
     if (known !== undefined && known.name === name && sameSettings(entry, known)) return known;
     const record = settingsOf(entry, name);
     record.handle = openChecked(name, record, () => native.openConnector(name, positional(record), true));
-    record.view = record.data_centre ? { ...record, ...definedOnly(native.connectorUrls(record.handle)) } : record;
+    record.view = record.rare?.data_centre ? { ...record, ...definedOnly(native.connectorUrls(record.handle)) } : record;
     slotRefs.register(record, record.handle);
     validated.set(entry, record);
     return record;
@@ -237,7 +163,7 @@ class Connector {
   }
 
   #set(field, value) {
-    const settings = settingsOf({ ...this.#settings, [field]: value }, this.#name);
+    const settings = settingsOf({ ...plainSettings(this.#settings), [field]: value }, this.#name);
     settings.view = settings;
     this.#rehandle(openChecked(this.#name, settings, () => native.openConnector(this.#name, positional(settings), true)));
     this.#settings = settings;
@@ -255,7 +181,7 @@ class Connector {
   set clientSecret(value) { this.#set('client_secret', value); }
   get redirectUrl() { return this.#settings.redirect_url; }
   set redirectUrl(value) { this.#set('redirect_url', value); }
-  get secretKey() { return this.#settings.secret_key; }
+  get secretKey() { return this.#settings.rare?.secret_key; }
 
   get expiresIn() {
     const info = native.tokenInfo(this.#handle);
@@ -290,7 +216,9 @@ class Connector {
     const handle = this.#handle;
     if (options === undefined && board !== undefined) {
       const row = handle * 4;
-      if (tokenGenerations[handle] === board[row + 1]) {
+      // Past the board's rows both cells read undefined: `> 0` is false then.
+      const generation = board[row + 1];
+      if (generation > 0 && board[row + 3] === generation) {
         board[row + 2] += 1;
         return tokenPromises[handle] ?? (tokenPromises[handle] = Promise.resolve(tokenStrings[handle]));
       }
@@ -308,12 +236,10 @@ class Connector {
     }
     const generation = native.freshGeneration(handle);
     if (generation !== 0) {
-      if (tokenGenerations[handle] === generation) return Promise.resolve(tokenStrings[handle]);
+      if (keptGeneration(handle) === generation) return Promise.resolve(tokenStrings[handle]);
       const token = native.tokenOfGeneration(handle, generation);
       if (token !== null) {
-        tokenStrings[handle] = token;
-        tokenGenerations[handle] = generation;
-        tokenPromises[handle] = undefined;
+        keep(handle, token, generation);
         return Promise.resolve(token);
       }
     }
@@ -342,7 +268,7 @@ class Connector {
     const codeVerifier = options?.codeVerifier;
     const verifier = typeof codeVerifier === 'string' && codeVerifier !== '' ? codeVerifier : undefined;
     const exchanged = await this.#call(native.exchangeCode(this.#handle, typeof code === 'string' ? code : '', verifier, callOptionsOf(this.#connection)), callSite(this.generateAccessToken));
-    const settings = settingsOf({ ...this.#settings, refresh_token: exchanged.refreshToken }, this.#name);
+    const settings = settingsOf({ ...plainSettings(this.#settings), refresh_token: exchanged.refreshToken }, this.#name);
     settings.view = settings;
     this.#settings = settings;
     this.#rehandle(exchanged.handle);
@@ -607,19 +533,34 @@ function missed(handle, connection, settings) {
 }
 
 /**
+ * Keeps `token`, of generation `generation`, as the string hits of `handle`
+ * return: cell 3 of the board row says which generation the kept string is
+ * (the engine resets it to -1 with the row, and never writes it otherwise),
+ * so a hit compares two cells of one row and needs no array of generations.
+ */
+function keep(handle, token, generation) {
+  tokenStrings[handle] = token;
+  // Only where one was made: writing undefined would grow the array for every slot.
+  if (tokenPromises[handle] !== undefined) tokenPromises[handle] = undefined;
+  if (handle < boardRows) board[handle * 4 + 3] = generation;
+  else keptGenerations[handle] = generation;
+}
+
+/** The generation of the string kept for `handle` (see `keep`). */
+function keptGeneration(handle) {
+  return handle < boardRows ? board[handle * 4 + 3] : keptGenerations[handle];
+}
+
+/**
  * Adopts the entry `value` read from the store: the token now served
  * (remembered for hits), or what `adoptStored` answered instead (0: the
  * entry is unusable, -1: undecided here).
  */
 function adopted(handle, options, value) {
   const token = native.adoptStored(handle, options, value);
-  if (typeof token === 'string' && board !== undefined) {
+  if (typeof token === 'string' && handle < boardRows) {
     const generation = board[handle * 4 + 1];
-    if (generation !== 0) {
-      tokenStrings[handle] = token;
-      tokenGenerations[handle] = generation;
-      tokenPromises[handle] = undefined;
-    }
+    if (generation > 0) keep(handle, token, generation);
   }
   return token;
 }

@@ -4,6 +4,7 @@
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const crypto = require('node:crypto');
 const { Connection, CatalystConnectorError } = require('..');
 const { JsConnection } = require('../bench/js-package');
 const { startMockOAuth, settings } = require('./helpers/mock-oauth');
@@ -162,20 +163,32 @@ test('a JS store answering with promises: concurrent misses share one read, and 
   }
 });
 
-test('a token adopted on the JS thread is followed by one background read of the fleet\'s rotated refresh token, which later refreshes use', async () => {
+test('a token adopted on the JS thread from an entry of ours is followed by one background read of the fleet\'s rotated refresh token, which later refreshes use; a JS-package entry is not', async () => {
+  // The writer's strong fingerprint, as the engine computes it (README: zc_fp).
+  const zcFp = (name, c) => crypto.createHmac('sha256', c.client_secret)
+    .update(JSON.stringify([name, c.client_id, c.auth_url, c.refresh_url, c.refresh_token, c.redirect_url ?? null, null, [], 'Post']))
+    .digest('hex').slice(0, 32);
   const store = mapStore();
   const s = settings(mock.url);
   const key = jsCacheKey('c', s);
-  store.entries.set(key, entryValue('at-adopted'));
+  store.entries.set(key, JSON.stringify({ ...JSON.parse(entryValue('at-adopted')), zc_fp: zcFp('c', s) }));
   store.entries.set(`${key}:refresh_token`, JSON.stringify({ refresh_token: 'rt-rotated-elsewhere', rotated_at: Date.now() }));
   const connector = new Connection({ c: s }, { store }).getConnector('c');
   assert.equal(await connector.getAccessToken(), 'at-adopted');
-  assert.ok(await eventually(() => store.calls.some(([op, k]) => op === 'get' && k === `${key}:refresh_token`)), 'the rotation entry is read');
-  assert.equal(store.calls.filter(([op, k]) => op === 'get' && k === `${key}:refresh_token`).length, 1);
+  const rotationReads = (k) => store.calls.filter(([op, read]) => op === 'get' && read === `${k}:refresh_token`).length;
+  assert.ok(await eventually(() => rotationReads(key) > 0), 'the rotation entry is read');
+  assert.equal(rotationReads(key), 1);
   const before = mock.state.requests.length;
   await connector.refreshAccessToken();
   const sent = mock.state.requests.slice(before).map((r) => r.form.get('refresh_token'));
   assert.deepEqual(sent, ['rt-rotated-elsewhere']);
+
+  const plain = settings(mock.url);
+  const plainKey = jsCacheKey('c', plain);
+  store.entries.set(plainKey, entryValue('at-js-package'));
+  assert.equal(await new Connection({ c: plain }, { store }).getConnector('c').getAccessToken(), 'at-js-package');
+  await new Promise((resolve) => setTimeout(resolve, 150)); // several batches' time
+  assert.equal(rotationReads(plainKey), 0, 'a JS-package entry: no rotation read');
 });
 
 test('a JS-thread read rejects a stale or unusable entry, refreshes without reading it again, and overwrites it', async () => {

@@ -68,9 +68,10 @@ function warnListenerFailed(what, error) {
   process.emitWarning(`zcatalyst-connector: ${what} threw: ${error && error.message}`);
 }
 
-/** The secret settings of one connector. */
+/** The secret settings of one connector (a connection JSON entry, or a validated record with its `rare` settings). */
 function secretsOf(settings) {
-  return [settings.client_secret, settings.refresh_token, settings.secret_key].filter((value) => typeof value === 'string');
+  return [settings.client_secret, settings.refresh_token, settings.secret_key, settings.rare?.secret_key]
+    .filter((value) => typeof value === 'string');
 }
 
 /** The strings of a connection JSON that must never be logged. */

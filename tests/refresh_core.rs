@@ -80,7 +80,7 @@ impl TokenEndpoint for FakeEndpoint {
                 access_token: format!("at-{n}"),
                 expires_in,
                 expires_at: expires_at(now, expires_in, config.refresh_in),
-                refresh_token: matches!(answer, Answer::Rotate).then(|| format!("rt-{n}")),
+                refresh_token: matches!(answer, Answer::Rotate).then(|| format!("rt-{n}").into()),
                 api_domain: None,
             })
         }

@@ -134,6 +134,6 @@ pub fn api_domain(env: Env, handle: u32) -> Result<Option<String>> {
     let slot = slot(&env, handle)?;
     Ok(slot
         .current()
-        .and_then(|token| token.api_domain.clone())
+        .and_then(|token| token.api_domain.as_deref().map(str::to_owned))
         .or_else(|| slot.config().provider.api_domain.clone()))
 }

@@ -241,7 +241,11 @@ pub fn exchange<'e>(
             Ok((handle, token)) => Ok(Exchanged {
                 handle,
                 access_token: token.access_token.clone(),
-                refresh_token: token.refresh_token.clone().unwrap_or_default(),
+                refresh_token: token
+                    .refresh_token
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_owned(),
             }),
             Err(error) => Err(js_error(env, &error)),
         },

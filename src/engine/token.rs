@@ -38,9 +38,9 @@ pub struct Token {
     /// Epoch milliseconds after which the token is no longer served.
     pub expires_at: i64,
     /// A refresh token the provider returned with it (code exchange or rotation).
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Box<str>>,
     /// The provider's `api_domain`, when it sent one.
-    pub api_domain: Option<String>,
+    pub api_domain: Option<Box<str>>,
 }
 
 impl fmt::Debug for Token {

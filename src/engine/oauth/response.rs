@@ -103,8 +103,8 @@ pub fn parse_answer(
         access_token,
         expires_in,
         expires_at: expires_at(now_ms, expires_in, refresh_in_s),
-        refresh_token,
-        api_domain: non_empty_string(&map, "api_domain"),
+        refresh_token: refresh_token.map(String::into_boxed_str),
+        api_domain: non_empty_string(&map, "api_domain").map(String::into_boxed_str),
     })
 }
 

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use futures::StreamExt;
 use tokio::sync::Notify;
 
 use super::cached::{Mode, ScheduleAhead, Slot};
@@ -145,6 +146,8 @@ impl Ord for Due {
 
 /// How long the runner collects rotation reads before starting them.
 const ROTATION_BATCH: Duration = Duration::from_millis(25);
+/// Rotation reads of one batch in flight at once.
+const ROTATION_READS: usize = 8;
 
 static INSTALLED: OnceLock<Arc<AheadQueue>> = OnceLock::new();
 
@@ -236,7 +239,9 @@ impl AheadQueue {
         }
     }
 
-    /// Starts the rotation reads of the waiting batch, if there is one.
+    /// Starts the rotation reads of the waiting batch, if there is one: one
+    /// task reads them, `ROTATION_READS` at a time, so a burst of 100 000 new
+    /// connectors keeps a list of handles, not 100 000 reads in flight.
     async fn learn_rotations(&self) {
         if !self.rotation_batch.load(Ordering::Acquire) {
             return;
@@ -244,11 +249,16 @@ impl AheadQueue {
         tokio::time::sleep(ROTATION_BATCH).await;
         self.rotation_batch.store(false, Ordering::Release);
         let handles = std::mem::take(&mut *lock(&self.rotations));
-        for handle in handles {
-            if let Some(slot) = (self.lookup)(handle) {
-                tokio::spawn(async move { slot.learn_rotation().await });
-            }
-        }
+        let lookup = self.lookup;
+        tokio::spawn(async move {
+            futures::stream::iter(handles)
+                .for_each_concurrent(ROTATION_READS, |handle| async move {
+                    if let Some(slot) = lookup(handle) {
+                        slot.learn_rotation().await;
+                    }
+                })
+                .await;
+        });
     }
 
     /// Starts each refresh when it is due (as a task of its own); runs forever.

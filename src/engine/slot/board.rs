@@ -9,7 +9,7 @@
 //! | 0 | engine | the token is served until this epoch ms (`-Infinity`: none; informative) |
 //! | 1 | engine | the token's generation (0: none) |
 //! | 2 | JS | hits served from the board (only the JS thread adds to it) |
-//! | 3 | — | padding (rows are 32 bytes) |
+//! | 3 | JS | the generation of the token string JavaScript keeps for the slot (-1: none) |
 //!
 //! A row matches only while its token is served: the engine's expiry thread
 //! sets its generation to 0 shortly before `fresh_until`, so JavaScript reads
@@ -17,8 +17,9 @@
 //! generation 0 first, then the expiry, then the new generation, so a reader
 //! never pairs a new expiry with an old generation it has a string for.
 //! Generations are unique in the process, so a row reused by another slot
-//! never matches a string cached for the old one. JS compares cell 1 with the
-//! generation of the string it kept. The
+//! never matches a string cached for the old one. JS compares cell 1 with
+//! cell 3, the generation of the string it kept; the engine writes cell 3
+//! only to reset it (to -1, never a generation) with the row. The
 //! hits cell is read by `stats()` and by refresh-ahead's "was the token used"
 //! test; nothing shared is written per hit but that plain store.
 //!
@@ -185,11 +186,15 @@ pub fn start() {
     let _ = *EXPIRY_THREAD;
 }
 
-/// Empties row `index` for a new slot: no token, hits back to zero.
+/// Empties row `index` for a new slot: no token, hits back to zero, no
+/// string kept by JavaScript (-1).
 pub fn reset(index: usize) {
     publish(index, i64::MIN, 0);
     if let Some(hits) = cell(index, 2) {
         hits.store(0f64.to_bits(), Ordering::Release);
+    }
+    if let Some(kept) = cell(index, 3) {
+        kept.store((-1f64).to_bits(), Ordering::Release);
     }
 }
 

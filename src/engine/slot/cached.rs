@@ -6,7 +6,7 @@
 //! refresh reaches a token (store, fleet lock, provider) is the shared
 //! source's business (`shared`).
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures::future::{BoxFuture, FutureExt, Shared};
@@ -19,6 +19,7 @@ use super::events::{SlotEvent, SlotListener, TokensEvent};
 use super::shared::{SharedSource, StoreRef, Want};
 use super::source::{http_endpoint, ProviderSource, TokenEndpoint};
 use crate::engine::config::ConnectorConfig;
+use crate::engine::entry::stored::owner_of;
 use crate::engine::error::{ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::support::clock::{self, Clock};
@@ -53,8 +54,8 @@ pub(super) struct CallerOptions {
 struct State {
     token: Option<Arc<Token>>,
     /// The refresh in progress, with the number that identifies it.
-    inflight: Option<(u64, Refresh)>,
-    next_refresh_id: u64,
+    inflight: Option<(u32, Refresh)>,
+    next_refresh_id: u32,
     /// The last refresh failed: its error (backed off) until its retry time.
     /// Boxed: rare, and a slot is kept per configuration.
     failure: Option<Box<ConnectorError>>,
@@ -99,7 +100,7 @@ pub struct Slot {
     pub(super) refresh_ahead: AtomicBool,
     caller: Mutex<CallerOptions>,
     /// The slot's row on the freshness board (`board`), `usize::MAX` for none.
-    board_row: AtomicUsize,
+    board_row: AtomicU32,
 }
 
 impl Slot {
@@ -142,7 +143,7 @@ impl Slot {
                 store: None,
                 refresh_ahead: true,
             }),
-            board_row: AtomicUsize::new(usize::MAX),
+            board_row: AtomicU32::new(u32::MAX),
         }
     }
 
@@ -150,7 +151,9 @@ impl Slot {
     pub fn attach_board(&self, row: usize) {
         let state = self.state();
         board::reset(row);
-        self.board_row.store(row, Ordering::Release);
+        // Handles are u32 (the registry's); a row past that has no handle.
+        self.board_row
+            .store(u32::try_from(row).unwrap_or(u32::MAX), Ordering::Release);
         board::publish(
             row,
             self.fresh_until.load(Ordering::Acquire),
@@ -162,16 +165,16 @@ impl Slot {
     /// The slot's handle in the registry (its board row), if it has one.
     pub fn handle(&self) -> Option<u32> {
         match self.board_row.load(Ordering::Acquire) {
-            usize::MAX => None,
-            row => u32::try_from(row).ok(),
+            u32::MAX => None,
+            row => Some(row),
         }
     }
 
     /// Hits JavaScript served from the board.
     fn board_hits(&self) -> u64 {
         match self.board_row.load(Ordering::Acquire) {
-            usize::MAX => 0,
-            row => board::js_hits(row),
+            u32::MAX => 0,
+            row => board::js_hits(row as usize),
         }
     }
 
@@ -287,8 +290,8 @@ impl Slot {
         self.fresh_until.store(fresh_until, Ordering::Release);
         self.generation.store(generation, Ordering::Release);
         match self.board_row.load(Ordering::Acquire) {
-            usize::MAX => {}
-            row => board::publish(row, fresh_until, generation),
+            u32::MAX => {}
+            row => board::publish(row as usize, fresh_until, generation),
         }
         generation
     }
@@ -404,7 +407,7 @@ impl Slot {
         if let Some((_, refresh)) = &state.inflight {
             return refresh.clone();
         }
-        state.next_refresh_id += 1;
+        state.next_refresh_id = state.next_refresh_id.wrapping_add(1);
         let id = state.next_refresh_id;
         let want = Want {
             floor: match mode {
@@ -459,7 +462,7 @@ impl Slot {
         refresh
     }
 
-    fn finish_refresh(&self, id: u64, failure: Option<ConnectorError>) {
+    fn finish_refresh(&self, id: u32, failure: Option<ConnectorError>) {
         let mut state = self.state();
         if matches!(&state.inflight, Some((current, _)) if *current == id) {
             state.inflight = None;
@@ -470,7 +473,7 @@ impl Slot {
     }
 
     fn announce_rotation(&self, token: &Token) {
-        let Some(refresh_token) = token.refresh_token.clone() else {
+        let Some(refresh_token) = token.refresh_token.as_deref().map(str::to_owned) else {
             return;
         };
         self.shared.tell(SlotEvent::Tokens(TokensEvent {
@@ -529,8 +532,13 @@ impl Slot {
             Some(queue) => {
                 queue.push(self, &token, generation);
                 // As after a store hit on the native path: once per slot, off
-                // the caller's path, learn whether the fleet rotates.
-                if !self.shared.rotation_read.load(Ordering::Acquire) {
+                // the caller's path, learn whether the fleet rotates — unless
+                // the entry is the JS package's (plain JSON without `zc_fp`):
+                // its writer cannot have been refreshing with a rotated
+                // token, and the next refresh reads the rotation as always.
+                let js_package_entry =
+                    value.is_some_and(|v| v.trim_start().starts_with('{') && owner_of(v).is_none());
+                if !js_package_entry && !self.shared.rotation_read.load(Ordering::Acquire) {
                     queue.learn_rotation(self);
                 }
             }

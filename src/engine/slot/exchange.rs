@@ -28,7 +28,7 @@ pub async fn exchange_code(
     }
     let token = Arc::new(result?);
     let mut updated = config.clone();
-    updated.refresh_token = token.refresh_token.clone();
+    updated.refresh_token = token.refresh_token.as_deref().map(str::to_owned);
     let (id, slot) = registry::open(updated);
     slot.set_caller_options(&store, refresh_ahead);
     slot.publish(token.clone());

@@ -96,7 +96,7 @@ pub struct SharedSource {
     collided: AtomicBool,
     /// This configuration's strong fingerprint, written into every entry;
     /// computed on first use (adopting a JS-package entry never needs it).
-    strong: OnceLock<String>,
+    strong: OnceLock<Box<str>>,
     pub(super) source: ProviderSource,
     pub(super) clock: Arc<dyn Clock>,
     /// Whether the legacy key `ZC_CONN_<name>` was already read.
@@ -112,7 +112,7 @@ pub struct SharedSource {
     failures: AtomicU32,
     /// An access token the application reported as rejected: never adopted
     /// from the store again.
-    invalidated: Mutex<Option<String>>,
+    invalidated: Mutex<Option<Box<str>>>,
     /// The latest caller's listener.
     listener: Mutex<Option<SlotListener>>,
 }
@@ -184,7 +184,8 @@ impl SharedSource {
 
     /// This configuration's strong fingerprint (`zc_fp` in its entries).
     pub(super) fn strong(&self) -> &str {
-        self.strong.get_or_init(|| strong_fingerprint(&self.config))
+        self.strong
+            .get_or_init(|| strong_fingerprint(&self.config).into_boxed_str())
     }
 
     /// Whether this configuration moved to its own keys.
@@ -211,7 +212,7 @@ impl SharedSource {
 
     /// Never adopts `access_token` from the store again.
     pub fn invalidate(&self, access_token: &str) {
-        *lock(&self.invalidated) = Some(access_token.to_owned());
+        *lock(&self.invalidated) = Some(access_token.into());
     }
 
     /// A token as `want` asks, from the store or the provider.

@@ -85,7 +85,7 @@ pub trait TokenSource: Send + Sync {
 pub struct ProviderSource {
     config: Arc<ConnectorConfig>,
     endpoint: Mutex<Arc<dyn TokenEndpoint>>,
-    rotated: Mutex<Option<String>>,
+    rotated: Mutex<Option<Box<str>>>,
     /// The slot's counters, kept here (inline, as this source is inline in
     /// the shared source): one allocation less per slot.
     counters: Counters,
@@ -126,7 +126,7 @@ impl ProviderSource {
             }
         };
         match token.refresh_token.take() {
-            Some(new) if Some(&new) != used.as_ref() => {
+            Some(new) if Some(&*new) != used.as_deref() => {
                 *lock(&self.rotated) = Some(new.clone());
                 bump(&self.counters.rotations);
                 token.refresh_token = Some(new);
@@ -144,12 +144,13 @@ impl TokenSource for ProviderSource {
 
     fn refresh_token(&self) -> Option<String> {
         lock(&self.rotated)
-            .clone()
+            .as_deref()
+            .map(str::to_owned)
             .or_else(|| self.config.refresh_token.clone())
     }
 
     fn adopt_refresh_token(&self, refresh_token: String) {
-        *lock(&self.rotated) = Some(refresh_token);
+        *lock(&self.rotated) = Some(refresh_token.into_boxed_str());
     }
 
     fn has_rotated(&self) -> bool {
@@ -195,7 +196,7 @@ mod tests {
                     access_token: format!("at{n}"),
                     expires_in: 3600,
                     expires_at: 1,
-                    refresh_token: (n > 1).then(|| format!("rt{n}")),
+                    refresh_token: (n > 1).then(|| format!("rt{n}").into()),
                     api_domain: None,
                 })
             }
