@@ -23,6 +23,8 @@ native.registerErrorClass(CatalystConnectorError);
  * revalidate an unchanged object. A changed value is noticed and revalidated.
  */
 const validated = new WeakMap();
+/** Per validated record of a data centre's connector: the settings its Connectors show. */
+const views = new WeakMap();
 /**
  * Per slot handle: the JS string of the token last seen. Its generation is
  * kept in cell 3 of the slot's board row (or, without a board, in
@@ -84,8 +86,8 @@ function openChecked(name, settings, open) {
 /**
  * Validates `entry` (throws like the JS package) and returns its validated
  * record: the settings as validated (`settingsOf`) with the connector's
- * `name`, the slot `handle` and the `view` (the settings a Connector shows,
- * with endpoints a data centre filled in; the record itself otherwise).
+ * `name` and the slot `handle`. A data centre's connector shows its settings
+ * with the endpoints filled in: that view is kept in `views`.
  */
 function resolve(name, entry) {
   if (entry !== null && typeof entry === 'object') {
@@ -93,7 +95,10 @@ function resolve(name, entry) {
     if (known !== undefined && known.name === name && sameSettings(entry, known)) return known;
     const record = settingsOf(entry, name);
     record.handle = openChecked(name, record, () => native.openConnector(name, positional(record), true));
-    record.view = record.rare?.data_centre ? { ...record, ...definedOnly(native.connectorUrls(record.handle)) } : record;
+    if (record.rare?.data_centre) {
+      // The view holds its record: a Connector holding the view keeps the record's reference alive.
+      views.set(record, { ...record, ...definedOnly(native.connectorUrls(record.handle)), record });
+    }
     slotRefs.register(record, record.handle);
     validated.set(entry, record);
     return record;
@@ -129,13 +134,6 @@ class Connector {
   #handle;
   /** The Connection it came from (its store and event sink). */
   #connection;
-  /**
-   * The validated record whose handle this connector uses: holding it keeps
-   * that handle's reference alive (no registration per connector, which the
-   * per-request pattern would pay on every call). Undefined once the
-   * connector holds a handle of its own (after a setter or a code exchange).
-   */
-  #record;
 
   constructor(internal, name, resolved, connection) {
     if (internal !== kInternal) {
@@ -143,19 +141,25 @@ class Connector {
     }
     this.connectorName = name;
     this.#name = name;
-    this.#settings = resolved.view;
+    // The validated record (or its view): holding it keeps the handle's
+    // reference alive, with no registration per connector, which the
+    // per-request pattern would pay on every call.
+    this.#settings = views.get(resolved) ?? resolved;
     this.#handle = resolved.handle;
     this.#connection = connection;
-    this.#record = resolved;
   }
 
-  /** Takes `handle` (carrying a reference for this connector) in place of the current one. */
+  /**
+   * Takes `handle` (carrying a reference for this connector) in place of the
+   * current one; call it before replacing `#settings`. While the settings are
+   * a validated record's (their `handle` is the connector's), the record
+   * keeps its own reference; settings the connector made hold handle 0 and
+   * the connector's own reference is given back.
+   */
   #rehandle(handle) {
     const old = this.#handle;
     this.#handle = handle;
-    if (this.#record !== undefined) {
-      this.#record = undefined; // the record keeps its own reference
-    } else {
+    if (this.#settings.handle !== old) {
       slotRefs.unregister(this);
       releaseHandle(old);
     }
@@ -164,7 +168,6 @@ class Connector {
 
   #set(field, value) {
     const settings = settingsOf({ ...plainSettings(this.#settings), [field]: value }, this.#name);
-    settings.view = settings;
     this.#rehandle(openChecked(this.#name, settings, () => native.openConnector(this.#name, positional(settings), true)));
     this.#settings = settings;
   }
@@ -269,9 +272,8 @@ class Connector {
     const verifier = typeof codeVerifier === 'string' && codeVerifier !== '' ? codeVerifier : undefined;
     const exchanged = await this.#call(native.exchangeCode(this.#handle, typeof code === 'string' ? code : '', verifier, callOptionsOf(this.#connection)), callSite(this.generateAccessToken));
     const settings = settingsOf({ ...plainSettings(this.#settings), refresh_token: exchanged.refreshToken }, this.#name);
-    settings.view = settings;
-    this.#settings = settings;
     this.#rehandle(exchanged.handle);
+    this.#settings = settings;
     return exchanged.accessToken;
   }
 

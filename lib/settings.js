@@ -34,8 +34,8 @@ function hasRare(entry) {
 
 /**
  * The validated record of `entry` for the connector `name`: its settings,
- * and `name`, the slot `handle` and the `view` (the settings a Connector
- * shows) for the caller to fill in.
+ * `name`, and the slot `handle` for the caller to fill in (0 is never a
+ * handle: settings a Connector made for itself keep it).
  */
 function settingsOf(entry, name) {
   return {
@@ -50,7 +50,6 @@ function settingsOf(entry, name) {
     rare: rareOf(entry),
     name,
     handle: 0,
-    view: undefined,
   };
 }
 

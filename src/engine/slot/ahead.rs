@@ -120,7 +120,6 @@ struct Due {
     handle: u32,
     generation: u32,
     uses_at_install: u64,
-    expires: i64,
 }
 
 // Ordered by due time alone (ties in any order).
@@ -164,7 +163,7 @@ pub fn install_queue(queue: Arc<AheadQueue>) {
 /// the function the queue was made with (the registry's, given by the binding:
 /// this module does not reach up to the registry). Runs on the system clock.
 pub struct AheadQueue {
-    /// Earliest first (a heap: 32 bytes an entry, no tree nodes).
+    /// Earliest first (a heap: 24 bytes an entry, no tree nodes).
     due: Mutex<BinaryHeap<Reverse<Due>>>,
     /// Slots (by handle) to learn the fleet's rotation for, in one batch.
     rotations: Mutex<Vec<u32>>,
@@ -202,7 +201,6 @@ impl AheadQueue {
             handle,
             generation,
             uses_at_install: slot.uses_at_install.load(Ordering::Relaxed),
-            expires: token.expires_at,
         };
         let earliest = {
             let mut queue = lock(&self.due);
@@ -290,12 +288,16 @@ impl AheadQueue {
             let Some(Reverse(due)) = queue.pop() else {
                 break;
             };
-            let slot = (self.lookup)(due.handle).filter(|slot| slot.generation() == due.generation);
-            if let Some(slot) = slot {
+            // Still that token (generations are unique): its expiry bounds
+            // the retries, read here rather than kept in every entry.
+            let Some(slot) = (self.lookup)(due.handle) else {
+                continue;
+            };
+            if let Some(token) = slot.token_of_generation(due.generation) {
                 tokio::spawn(slot.refresh_ahead_of(
                     due.generation,
                     due.uses_at_install,
-                    due.expires,
+                    token.expires_at,
                 ));
             }
         }

@@ -60,7 +60,8 @@ struct State {
     /// Boxed: rare, and a slot is kept per configuration.
     failure: Option<Box<ConnectorError>>,
     /// The store writes of the last refresh, still running.
-    writing: Option<Shared<BoxFuture<'static, ()>>>,
+    /// Boxed: set only after a refresh, and a slot is kept per configuration.
+    writing: Option<Box<Shared<BoxFuture<'static, ()>>>>,
 }
 
 /// What a store entry read by the caller gave (`Slot::adopt_stored`).
@@ -434,7 +435,7 @@ impl Slot {
             match slot.shared.clone().obtain(store, want).await {
                 Ok(obtained) => {
                     let finish = obtained.finish.map(FutureExt::shared);
-                    slot.state().writing = finish.clone();
+                    slot.state().writing = finish.clone().map(Box::new);
                     if let Some(finish) = finish {
                         tokio::spawn(finish);
                     }
@@ -563,7 +564,7 @@ impl Slot {
     /// Waits until the store writes of the last refresh have finished (they
     /// run after callers got the token; tests and shutdowns wait for them).
     pub async fn flush(&self) {
-        let writing = self.state().writing.clone();
+        let writing = self.state().writing.as_deref().cloned();
         if let Some(writing) = writing {
             writing.await;
         }
