@@ -91,6 +91,14 @@ pub fn with_owner(value: &str, fingerprint: &str) -> String {
     }
 }
 
+/// Whether `value` may name its writer: a cheap test before `owner_of`
+/// parses it. This package writes the key literally (`with_owner`); a value
+/// without `"zc_fp"` in its text is treated as the JS package's (one that
+/// spells the key with escapes too, which no writer of ours does).
+pub fn mentions_owner(value: &str) -> bool {
+    value.contains("\"zc_fp\"")
+}
+
 /// The strong fingerprint an entry was written with (`None`: written by the
 /// JS package, or not an entry).
 pub fn owner_of(value: &str) -> Option<String> {

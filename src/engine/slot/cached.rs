@@ -19,7 +19,7 @@ use super::events::{SlotEvent, SlotListener, TokensEvent};
 use super::shared::{SharedSource, StoreRef, Want};
 use super::source::{http_endpoint, ProviderSource, TokenEndpoint};
 use crate::engine::config::ConnectorConfig;
-use crate::engine::entry::stored::owner_of;
+use crate::engine::entry::stored::mentions_owner;
 use crate::engine::error::{ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::support::clock::{self, Clock};
@@ -538,7 +538,7 @@ impl Slot {
                 // its writer cannot have been refreshing with a rotated
                 // token, and the next refresh reads the rotation as always.
                 let js_package_entry =
-                    value.is_some_and(|v| v.trim_start().starts_with('{') && owner_of(v).is_none());
+                    value.is_some_and(|v| v.trim_start().starts_with('{') && !mentions_owner(v));
                 if !js_package_entry && !self.shared.rotation_read.load(Ordering::Acquire) {
                     queue.learn_rotation(self);
                 }

@@ -13,7 +13,7 @@ use super::counters::bump;
 use super::shared::{SharedFailure, SharedSource};
 
 use crate::engine::entry::stored::{
-    decode_async, decode_now, encode_async, owner_of, ttl, with_owner,
+    decode_async, decode_now, encode_async, mentions_owner, owner_of, ttl, with_owner,
 };
 use crate::engine::error::{known_code, ConnectorError, Result};
 use crate::engine::token::Token;
@@ -188,7 +188,9 @@ impl SharedSource {
         let Some(value) = value else {
             return Some(Ok(None));
         };
-        if owner_of(value).is_some_and(|owner| owner != self.strong()) {
+        // Only an entry that names an owner is parsed for it (a JS-package
+        // entry is parsed once, by the decoder).
+        if mentions_owner(value) && owner_of(value).is_some_and(|owner| owner != self.strong()) {
             // Another configuration's entry: move to our own keys (which the
             // refresh path then reads).
             self.collide();
