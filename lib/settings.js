@@ -12,7 +12,8 @@
 
 /** The settings besides the common ones, in `rare` (undefined when none is set). */
 function rareOf(entry) {
-  const rare = {
+  if (!hasRare(entry)) return undefined;
+  return {
     secret_key: entry.secret_key,
     data_centre: entry.data_centre,
     authorize_url: entry.authorize_url,
@@ -23,7 +24,6 @@ function rareOf(entry) {
     authorization_scheme: entry.authorization_scheme,
     api_domain: entry.api_domain,
   };
-  return hasRare(entry) ? rare : undefined;
 }
 
 function hasRare(entry) {

@@ -191,9 +191,9 @@ class Deadlines {
     });
   }
 
+  /** Arms the timer for the oldest pending read (`#settle` and `#expire` leave none settled at the head). */
   #arm() {
     const queue = this.#queue;
-    while (queue.length > 0 && queue[0].settled) queue.shift();
     if (queue.length === 0) {
       this.#timer = undefined;
       return;
@@ -308,11 +308,9 @@ class StoreChoice {
     if (sink !== undefined && sink.wanted) {
       return sink.callOptions(() => native.callOptions(this.#store(), this.#refreshAhead, (event) => sink.handle(event), this.#extra));
     }
-    if (this.#extra !== undefined) {
-      this.#options ??= native.callOptions(this.#store(), this.#refreshAhead, undefined, this.#extra);
-      return this.#options;
-    }
-    return plainOptions(this.#store(), this.#refreshAhead);
+    return (this.#options ??= this.#extra === undefined
+      ? plainOptions(this.#store(), this.#refreshAhead)
+      : native.callOptions(this.#store(), this.#refreshAhead, undefined, this.#extra));
   }
 
   /**
@@ -350,7 +348,6 @@ let noAppChoice;
 function storeChoice(app, options) {
   if (options !== undefined) return new StoreChoice(app, options);
   if (app === undefined) return (noAppChoice ??= new StoreChoice(undefined, undefined));
-  if (app === null || (typeof app !== 'object' && typeof app !== 'function')) return new StoreChoice(app, undefined);
   let choice = sharedChoices.get(app);
   if (choice === undefined) {
     choice = new StoreChoice(app, undefined);

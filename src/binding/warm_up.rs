@@ -6,10 +6,10 @@
 //! whatever is still being made (no work is done twice), never longer than
 //! it would have taken itself.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::token_calls::ahead_queue;
-use crate::engine::config::{ConnectorConfig, FIELDS};
+use crate::engine::config::ConnectorConfig;
 use crate::engine::entry::stored;
 use crate::engine::slot::{board, registry};
 use crate::support::clock;
@@ -26,20 +26,10 @@ fn warm_up() {
     board::start();
     ahead_queue();
     let _ = registry::live();
-    let mut values = vec![Value::Null; FIELDS.len()];
-    for (index, value) in [
-        "warm-up",
-        "warm-up",
-        "http://127.0.0.1:9/t",
-        "http://127.0.0.1:9/t",
-        "warm-up",
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        values[index] = json!(value);
-    }
-    let _ = ConnectorConfig::from_positional("warm-up", &Value::Array(values).to_string());
+    // client_id, client_secret, auth_url, refresh_url, refresh_token (`FIELDS` order).
+    let settings =
+        r#"["warm-up","warm-up","http://127.0.0.1:9/t","http://127.0.0.1:9/t","warm-up"]"#;
+    let _ = ConnectorConfig::from_positional("warm-up", settings);
     let now = clock::now_ms();
     let entry = json!({"access_token": "warm-up", "expiry_in_seconds": 3600, "expires_at": now + 3_600_000});
     let _ = stored::decode_now(&entry.to_string(), None, now);

@@ -41,6 +41,12 @@ pub fn cache_key(config: &ConnectorConfig) -> String {
     format!("ZC_CONN_{}:{}", config.name, fingerprint(&parts))
 }
 
+/// The token entry's key `config` moves to when another configuration holds
+/// its JS-package key: `<key>#<first 8 digits of the strong fingerprint>`.
+pub fn alternate_key(config: &ConnectorConfig, strong: &str) -> String {
+    format!("{}#{}", cache_key(config), &strong[..8])
+}
+
 /// The key older JS versions used, read once on a miss.
 pub fn legacy_cache_key(name: &str) -> String {
     format!("ZC_CONN_{name}")
@@ -115,15 +121,13 @@ impl Keys {
     }
 
     /// The keys `config` moves to when another configuration holds its
-    /// JS-package key: `<key>#<first 8 digits of the strong fingerprint>`.
+    /// JS-package key (see `alternate_key`).
     pub fn alternate(config: &ConnectorConfig, strong: &str) -> Self {
-        Keys::under(
-            format!("{}#{}", cache_key(config), &strong[..8]),
-            &config.name,
-        )
+        Keys::under(alternate_key(config, strong), &config.name)
     }
 
-    fn under(entry: String, name: &str) -> Self {
+    /// The keys beside the token entry `entry` of the connector `name`.
+    pub fn under(entry: String, name: &str) -> Self {
         Keys {
             legacy: legacy_cache_key(name),
             lock: format!("{entry}:lock"),

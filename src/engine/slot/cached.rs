@@ -100,7 +100,7 @@ pub struct Slot {
     pub(super) uses_at_install: AtomicU64,
     pub(super) refresh_ahead: AtomicBool,
     caller: Mutex<CallerOptions>,
-    /// The slot's row on the freshness board (`board`), `usize::MAX` for none.
+    /// The slot's row on the freshness board (`board`), `u32::MAX` for none.
     board_row: AtomicU32,
 }
 

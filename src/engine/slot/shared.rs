@@ -31,7 +31,7 @@ use super::events::{SlotEvent, SlotListener};
 use super::lease::Lease;
 use super::source::{ProviderSource, TokenSource};
 use crate::engine::config::ConnectorConfig;
-use crate::engine::entry::keys::{cache_key, strong_fingerprint, Keys};
+use crate::engine::entry::keys::{alternate_key, cache_key, strong_fingerprint, Keys};
 use crate::engine::error::{ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::store::guard::GuardedStore;
@@ -166,17 +166,13 @@ impl SharedSource {
     /// The store keys in use: the JS package's, or (once another
     /// configuration was found under them) this configuration's own.
     pub fn keys(&self) -> Keys {
-        if self.collided.load(Ordering::Acquire) {
-            Keys::alternate(&self.config, self.strong())
-        } else {
-            Keys::of(&self.config)
-        }
+        Keys::under(self.entry_key(), &self.config.name)
     }
 
     /// The key of the token entry in use (`keys().entry`, without the others).
     pub fn entry_key(&self) -> String {
         if self.collided.load(Ordering::Acquire) {
-            Keys::alternate(&self.config, self.strong()).entry
+            alternate_key(&self.config, self.strong())
         } else {
             cache_key(&self.config)
         }
