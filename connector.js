@@ -8,12 +8,13 @@ const { readFileSync } = require('node:fs');
 const native = require('./index.js');
 const { version } = require('./package.json');
 const { CatalystConnectorError, ConnectorAbortError, callSite, forCaller, withCallSite } = require('./lib/error.js');
-const { storeChoice } = require('./lib/store-choice.js');
+const { storeChoice, storedString } = require('./lib/store-choice.js');
 const { replayable, rejectsToken } = require('./lib/api-fetch.js');
 const { connectionArguments } = require('./lib/options.js');
 const { EventSink, debugOn, secretsOf } = require('./lib/events.js');
 const { dispatcherFor } = require('./lib/network.js');
-const { settingsOf, plainSettings, positional, sameSettings } = require('./lib/settings.js');
+const { settingsOf, plainSettings, sameSettings } = require('./lib/settings.js');
+const { openRecord } = require('./lib/open-settings.js');
 
 native.registerErrorClass(CatalystConnectorError);
 
@@ -70,20 +71,6 @@ function releaseHandle(handle) {
 const rejections = [];
 
 /**
- * Calls native `open` with `settings`; a value the engine cannot take at all
- * (a Symbol, a BigInt, a cyclic object) becomes an INVALID_ARGUMENT error
- * like any other bad setting.
- */
-function openChecked(name, settings, open) {
-  try {
-    return open();
-  } catch (error) {
-    if (error instanceof CatalystConnectorError) throw error;
-    throw new CatalystConnectorError('INVALID_ARGUMENT', `The settings of connector.${name} hold a value that is not JSON (a Symbol, a BigInt, a function or a cyclic object)`);
-  }
-}
-
-/**
  * Validates `entry` (throws like the JS package) and returns its validated
  * record: the settings as validated (`settingsOf`) with the connector's
  * `name` and the slot `handle`. A data centre's connector shows its settings
@@ -94,7 +81,7 @@ function resolve(name, entry) {
     const known = validated.get(entry);
     if (known !== undefined && known.name === name && sameSettings(entry, known)) return known;
     const record = settingsOf(entry, name);
-    record.handle = openChecked(name, record, () => native.openConnector(name, positional(record), true));
+    record.handle = openRecord(record);
     if (record.rare?.data_centre) {
       // The view holds its record: a Connector holding the view keeps the record's reference alive.
       views.set(record, { ...record, ...definedOnly(native.connectorUrls(record.handle)), record });
@@ -143,33 +130,36 @@ class Connector {
     this.#name = name;
     // The validated record (or its view): holding it keeps the handle's
     // reference alive, with no registration per connector, which the
-    // per-request pattern would pay on every call.
+    // per-request pattern would pay on every call. Whatever holds a
+    // connector's settings holds its handle's reference (see #rehandle).
     this.#settings = views.get(resolved) ?? resolved;
     this.#handle = resolved.handle;
     this.#connection = connection;
   }
 
   /**
-   * Takes `handle` (carrying a reference for this connector) in place of the
-   * current one; call it before replacing `#settings`. While the settings are
-   * a validated record's (their `handle` is the connector's), the record
-   * keeps its own reference; settings the connector made hold handle 0 and
-   * the connector's own reference is given back.
+   * Takes `handle` (carrying a reference for this connector) and `settings`
+   * (made by the connector for that handle: their own `handle` is 0) in
+   * place of the current ones. A validated record the connector held keeps
+   * its own reference; the connector's reference is registered on its
+   * settings, so whatever holds the settings (the connector, a store read
+   * in progress) keeps the handle, and the previous such reference is
+   * given back.
    */
-  #rehandle(handle) {
+  #rehandle(handle, settings) {
     const old = this.#handle;
     this.#handle = handle;
     if (this.#settings.handle !== old) {
       slotRefs.unregister(this);
       releaseHandle(old);
     }
-    slotRefs.register(this, handle, this);
+    slotRefs.register(settings, handle, this);
+    this.#settings = settings;
   }
 
   #set(field, value) {
     const settings = settingsOf({ ...plainSettings(this.#settings), [field]: value }, this.#name);
-    this.#rehandle(openChecked(this.#name, settings, () => native.openConnector(this.#name, positional(settings), true)));
-    this.#settings = settings;
+    this.#rehandle(openRecord(settings), settings);
   }
 
   get authUrl() { return this.#settings.auth_url; }
@@ -272,8 +262,7 @@ class Connector {
     const verifier = typeof codeVerifier === 'string' && codeVerifier !== '' ? codeVerifier : undefined;
     const exchanged = await this.#call(native.exchangeCode(this.#handle, typeof code === 'string' ? code : '', verifier, callOptionsOf(this.#connection)), callSite(this.generateAccessToken));
     const settings = settingsOf({ ...plainSettings(this.#settings), refresh_token: exchanged.refreshToken }, this.#name);
-    this.#rehandle(exchanged.handle);
-    this.#settings = settings;
+    this.#rehandle(exchanged.handle, settings);
     return exchanged.accessToken;
   }
 
@@ -526,9 +515,9 @@ function missed(handle, connection, settings) {
     const token = adopted(handle, options, answer);
     return typeof token === 'string' ? Promise.resolve(token) : (token === 0 || undefined);
   }
-  // The read holds a reference: the connector that asked may be collected
-  // before the store answers, and its handle must not be freed meanwhile.
-  native.retainSlot(handle);
+  // The read holds `settings`, and so the handle's reference: the
+  // connector that asked may be collected before the store answers, and its
+  // handle must not be freed meanwhile.
   const reading = adoptLater(handle, options, answer, settings);
   storeReads[handle] = reading;
   return reading;
@@ -577,7 +566,7 @@ async function adoptLater(handle, options, answer, settings) {
   try {
     let value;
     try {
-      value = await answer;
+      value = storedString(await answer);
     } catch {
       // A store that rejects, answers garbage or hangs: the native path reads
       // it again through its guard, which counts, reports and backs it off.
@@ -590,7 +579,6 @@ async function adoptLater(handle, options, answer, settings) {
     throw forCaller(error, callSite(adoptLater), secretsOf(settings));
   } finally {
     storeReads[handle] = undefined;
-    releaseHandle(handle);
   }
 }
 

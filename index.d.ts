@@ -328,6 +328,13 @@ export declare function invalidateToken(handle: number, accessToken: string): bo
 /** A store whose operations are the JS function `call(op, key, value, ttlSeconds)`. */
 export declare function jsStore(name: string, call: (op: string, key: string, value: string, ttlSeconds: number) => Promise<string | null>, timeoutMs?: number): ExternalObject<unknown>
 
+/**
+ * Keeps the settings (but the refresh token) of the slot behind `handle` at
+ * `index`, in place of what was there; false for an unknown handle or an
+ * index out of range (nothing is kept).
+ */
+export declare function keepSettings(handle: number, index: number): boolean
+
 /** Slots in the process (referenced, or unreferenced and still busy). */
 export declare function liveSlots(): number
 
@@ -347,6 +354,13 @@ export declare function newCodeVerifier(): string
  * invalid-input error of the JS package.
  */
 export declare function openConnector(name: string, settings: string | undefined | null, inputValid: boolean): number
+
+/**
+ * Opens (as `openConnector` does) the connector with the settings kept at
+ * `index` and `refresh_token` (null or empty: none); 0 when nothing is
+ * kept there (open it with `openConnector`).
+ */
+export declare function openKept(index: number, refreshToken?: string | undefined | null): number
 
 /**
  * `putAccessTokenInCache()`: writes the slot's current token to `store` and

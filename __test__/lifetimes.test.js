@@ -70,3 +70,32 @@ test('a connector keeps its slot after its settings object is gone, and a setter
   assert.notEqual(await connector.getAccessToken(), token, 'the new settings have a slot of their own');
   assert.equal(mock.count - before, 2);
 });
+
+test('connectors that differ only in the refresh token (opened from the settings the engine keeps) each refresh with their own; more settings than it keeps, and refresh tokens that are numbers or empty, read as whole settings do', async () => {
+  const before = mock.state.requests.length;
+  // Ten settings (the engine keeps eight), three users each, opened round-robin twice.
+  const shared = Array.from({ length: 10 }, (_, i) => settings(mock.url, { refresh_url: `${mock.url}?settings=${i}` }));
+  const users = shared.flatMap((s, i) => [0, 1, 2].map((u) => ({ ...s, refresh_token: `1000.user-${i}-${u}-${process.pid}` })));
+  const tokens = [];
+  for (let round = 0; round < 2; round++) {
+    for (const user of users) tokens.push(await new Connection({ c: { ...user } }).getConnector('c').getAccessToken());
+  }
+  const sent = mock.state.requests.slice(before).map((r) => [r.url, r.form.get('refresh_token')]);
+  assert.deepEqual(sent, users.map((u) => [new URL(u.refresh_url).pathname + new URL(u.refresh_url).search, u.refresh_token]),
+    'one request per user, to its settings\' endpoint, with its own refresh token');
+  assert.deepEqual(tokens.slice(users.length), tokens.slice(0, users.length), 'the second round reuses each user\'s token');
+  assert.equal(new Set(tokens).size, users.length);
+  // A number crosses as the whole settings do (its text); '' and null are no refresh token.
+  const base = shared[9];
+  await new Connection({ c: { ...base, refresh_token: 987654321 } }).getConnector('c').getAccessToken();
+  assert.equal(mock.state.requests.at(-1).form.get('refresh_token'), '987654321');
+  const failure = (refreshToken) => new Connection({ c: { ...base, refresh_token: refreshToken } }).getConnector('c').getAccessToken()
+    .then(() => assert.fail('no refresh token, no access token'), (error) => `${error.code}: ${error.message}`);
+  const none = await failure(undefined);
+  assert.equal(await failure(''), none);
+  assert.equal(await failure(null), none);
+  // The same through the whole settings (a rare setting keeps a record out of the kept ones).
+  const whole = await new Connection({ c: { ...base, refresh_token: '', scope: 'ZohoCRM.modules.ALL' } }).getConnector('c').getAccessToken()
+    .then(() => assert.fail('no refresh token, no access token'), (error) => `${error.code}: ${error.message}`);
+  assert.equal(whole, none);
+});

@@ -104,7 +104,7 @@ function redisRead(url, keyPrefix, timeoutMs) {
   if (!url.startsWith('redis://')) return undefined;
   const client = redisClient(url, (message) => new Error(message));
   const deadlines = new Deadlines(timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
-  return (key) => deadlines.bound(client.command('GET', `${keyPrefix}${key}`)).then(storedString);
+  return (key) => deadlines.bound(client.command('GET', `${keyPrefix}${key}`));
 }
 
 /** The store's default timeout when storeTimeoutMs is not given (as the native guard's). */
@@ -114,10 +114,11 @@ const DEFAULT_STORE_TIMEOUT_MS = 2000;
  * `{ handle, read }` for a JS store object: the native store, and `read(key)`,
  * the store's `get` called on the JS thread (a cache miss reads it here and
  * hands the text to the engine, instead of a round trip through tokio). A
- * store that answers synchronously gets its answer back as it is (a string
- * or null: no promise, no timer); one that answers with a promise gets a
- * promise bounded by the store timeout. A throw, a rejection, garbage or a
- * timeout throws or rejects.
+ * store that answers synchronously gets its answer back as text (a string
+ * or null: no promise, no timer); one that answers with a promise gets that
+ * answer bounded by the store timeout, as the store gave it (`storedString`
+ * makes text of it). A throw, a rejection, garbage or a timeout throws or
+ * rejects.
  */
 function objectStore(object, name, adapt, timeoutMs) {
   let store = objectStores.get(object);
@@ -127,7 +128,7 @@ function objectStore(object, name, adapt, timeoutMs) {
     const read = (key) => {
       const answer = adapted.get(key);
       if (answer !== null && typeof answer === 'object' && typeof answer.then === 'function') {
-        return deadlines.bound(answer).then(storedString);
+        return deadlines.bound(answer);
       }
       return storedString(answer);
     };
@@ -136,8 +137,6 @@ function objectStore(object, name, adapt, timeoutMs) {
   }
   return store;
 }
-
-function hop() {}
 
 /**
  * Bounds promises by one timeout. Deadlines come in the order the promises
@@ -150,7 +149,7 @@ class Deadlines {
   /** Pending reads, oldest first: `{ at, reject, settled }`. */
   #queue = [];
   #timer;
-  #arming = false;
+  #checking = false;
 
   constructor(ms) {
     this.#ms = ms;
@@ -161,7 +160,7 @@ class Deadlines {
     return new Promise((resolve, reject) => {
       const pending = { at: Date.now() + this.#ms, reject, settled: false };
       this.#queue.push(pending);
-      if (this.#timer === undefined && !this.#arming) this.#armSoon();
+      if (this.#timer === undefined && !this.#checking) this.#checkSoon();
       promise.then(
         (value) => { this.#settle(pending); resolve(value); },
         (error) => { this.#settle(pending); reject(error); },
@@ -177,18 +176,20 @@ class Deadlines {
   }
 
   /**
-   * Arms the timer a few microtasks from now, if a read is still pending
-   * then: a store answering from memory has answered by then, and its reads
-   * cost no timer (making a process's first timer alone takes longer than
-   * such a read). Microtasks all run before any I/O or timer, so a read that
-   * waits on I/O is bounded from its start all the same.
+   * Arms the timer once the microtasks queued now have run, if a read is
+   * still pending then: a store answering from memory has answered by then,
+   * and its reads cost no timer (making a process's first timer alone takes
+   * longer than such a read), nor anything per read — every read started
+   * before the check shares it. The check runs before the event loop waits
+   * for I/O again, so a read that waits on I/O is bounded from its start
+   * all the same.
    */
-  #armSoon() {
-    this.#arming = true;
-    Promise.resolve().then(hop).then(hop).then(hop).then(() => {
-      this.#arming = false;
+  #checkSoon() {
+    this.#checking = true;
+    setImmediate(() => {
+      this.#checking = false;
       if (this.#timer === undefined) this.#arm();
-    });
+    }).unref();
   }
 
   /** Arms the timer for the oldest pending read (`#settle` and `#expire` leave none settled at the head). */
@@ -356,4 +357,4 @@ function storeChoice(app, options) {
   return choice;
 }
 
-module.exports = { storeChoice };
+module.exports = { storeChoice, storedString };

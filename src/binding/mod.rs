@@ -10,6 +10,7 @@ pub mod js_store;
 pub mod keep_alive;
 pub mod provider_calls;
 pub mod runtime;
+pub mod shared_settings;
 pub mod stores;
 pub mod token_calls;
 pub mod warm_up;

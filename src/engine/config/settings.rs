@@ -237,6 +237,22 @@ fn interned(settings: SharedSettings) -> Arc<SharedSettings> {
 }
 
 impl ConnectorConfig {
+    /// The configuration of `shared` with `refresh_token`: what validating
+    /// an entry with those settings and that refresh token gives (an empty
+    /// refresh token is none, as in an entry). The settings were validated
+    /// when `shared` was made, and a refresh token is not validated further.
+    pub fn with_refresh_token(shared: Arc<SharedSettings>, refresh_token: Option<String>) -> Self {
+        ConnectorConfig {
+            shared,
+            refresh_token: refresh_token.filter(|t| !t.is_empty()),
+        }
+    }
+
+    /// The settings other than the refresh token (one copy per process).
+    pub fn shared(&self) -> &Arc<SharedSettings> {
+        &self.shared
+    }
+
     /// Validates the entry `connection_json[name]` as `getConnector(name)` does.
     pub fn from_entry(name: &str, entry: &Value) -> Result<Self> {
         let mut map = match entry {
@@ -322,6 +338,28 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "Value provided for connector.x is expected to be a non-null json object."
+        );
+    }
+
+    #[test]
+    fn a_refresh_token_on_shared_settings_reads_like_a_whole_entry() {
+        let a = ConnectorConfig::from_entry("crm", &full()).unwrap();
+        let mut other = full();
+        other["refresh_token"] = json!("rt-2");
+        let b = ConnectorConfig::with_refresh_token(a.shared().clone(), Some("rt-2".into()));
+        assert_eq!(b, ConnectorConfig::from_entry("crm", &other).unwrap());
+        assert!(Arc::ptr_eq(a.shared(), b.shared()));
+        // An empty or absent refresh token is none, as in an entry.
+        other["refresh_token"] = json!("");
+        let none = ConnectorConfig::from_entry("crm", &other).unwrap();
+        assert_eq!(none.refresh_token, None);
+        assert_eq!(
+            ConnectorConfig::with_refresh_token(a.shared().clone(), Some(String::new())),
+            none
+        );
+        assert_eq!(
+            ConnectorConfig::with_refresh_token(a.shared().clone(), None),
+            none
         );
     }
 

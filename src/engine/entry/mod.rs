@@ -2,5 +2,6 @@
 //! JS package's format, and the sealed envelope that encrypts it at rest.
 
 pub mod crypto;
+pub mod fields;
 pub mod keys;
 pub mod stored;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::crypto;
+use super::fields::EntryFields;
 use crate::engine::config::parse_int;
 use crate::engine::error::{ConnectorError, Result};
 use crate::engine::token::Token;
@@ -39,24 +40,28 @@ pub fn encode(token: &Token, secret: Option<&str>) -> String {
 /// `secret`) not sealed at all: the caller refreshes and overwrites it. A
 /// sealed value and no `secret` is an error.
 pub fn decode(value: &str, secret: Option<&str>, now_ms: i64) -> Result<Option<Token>> {
-    let Ok(Value::Object(entry)) = serde_json::from_str::<Value>(value) else {
-        return Ok(None);
-    };
-    let Some(stored) = entry
-        .get("access_token")
-        .and_then(Value::as_str)
-        .filter(|t| !t.is_empty())
+    match EntryFields::parse(value) {
+        Some(fields) => decode_fields(fields, secret, now_ms),
+        None => Ok(None),
+    }
+}
+
+/// `decode` of an entry's parsed fields.
+fn decode_fields(fields: EntryFields, secret: Option<&str>, now_ms: i64) -> Result<Option<Token>> {
+    let Some(Value::String(stored)) = fields
+        .access_token
+        .filter(|t| t.as_str().is_some_and(|t| !t.is_empty()))
     else {
         return Ok(None);
     };
-    let Some(expires_at) = entry.get("expires_at").and_then(parse_int) else {
+    let Some(expires_at) = fields.expires_at.as_ref().and_then(parse_int) else {
         return Ok(None);
     };
     if expires_at <= now_ms {
         return Ok(None);
     }
-    let access_token = match (secret, crypto::is_envelope(stored)) {
-        (Some(secret), true) => match crypto::decrypt(secret, stored) {
+    let access_token = match (secret, crypto::is_envelope(&stored)) {
+        (Some(secret), true) => match crypto::decrypt(secret, &stored) {
             Some(plain) => plain,
             None => return Ok(None),
         },
@@ -64,12 +69,13 @@ pub fn decode(value: &str, secret: Option<&str>, now_ms: i64) -> Result<Option<T
         // a damaged envelope, and serving it would hand out garbage.
         (Some(_), false) => return Ok(None),
         (None, true) => return Err(ConnectorError::SecretKeyMissing),
-        (None, false) => stored.to_owned(),
+        (None, false) => stored,
     };
     Ok(Some(Token {
         access_token,
-        expires_in: entry
-            .get("expiry_in_seconds")
+        expires_in: fields
+            .expiry_in_seconds
+            .as_ref()
             .and_then(parse_int)
             .unwrap_or(0),
         expires_at,
@@ -102,25 +108,24 @@ pub fn mentions_owner(value: &str) -> bool {
 /// The strong fingerprint an entry was written with (`None`: written by the
 /// JS package, or not an entry).
 pub fn owner_of(value: &str) -> Option<String> {
-    let entry: Value = serde_json::from_str(value).ok()?;
-    entry.get("zc_fp")?.as_str().map(str::to_owned)
+    match EntryFields::parse(value)?.zc_fp? {
+        Value::String(owner) => Some(owner),
+        _ => None,
+    }
 }
 
 /// `decode` when it runs without scrypt (no secret, a legacy envelope, or a
 /// key derived before), else `None`: the caller decodes off its thread.
 pub fn decode_now(value: &str, secret: Option<&str>, now_ms: i64) -> Option<Result<Option<Token>>> {
-    if let Some(secret) = secret {
-        let sealed = serde_json::from_str::<Value>(value).ok().and_then(|entry| {
-            entry
-                .get("access_token")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
-        if sealed.is_some_and(|sealed| !crypto::opens_without_scrypt(secret, &sealed)) {
+    let Some(fields) = EntryFields::parse(value) else {
+        return Some(Ok(None));
+    };
+    if let (Some(secret), Some(sealed)) = (secret, fields.access_token()) {
+        if !crypto::opens_without_scrypt(secret, sealed) {
             return None;
         }
     }
-    Some(decode(value, secret, now_ms))
+    Some(decode_fields(fields, secret, now_ms))
 }
 
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
