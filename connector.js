@@ -8,7 +8,7 @@ const { readFileSync } = require('node:fs');
 const native = require('./index.js');
 const { version } = require('./package.json');
 const { CatalystConnectorError, ConnectorAbortError, callSite, forCaller, withCallSite } = require('./lib/error.js');
-const { storeChoice, storedString } = require('./lib/store-choice.js');
+const { storeChoice } = require('./lib/store-choice.js');
 const { replayable, rejectsToken } = require('./lib/api-fetch.js');
 const { connectionArguments } = require('./lib/options.js');
 const { EventSink, debugOn, secretsOf } = require('./lib/events.js');
@@ -507,7 +507,7 @@ function missed(handle, connection, settings) {
   if (key === null) return undefined;
   let answer;
   try {
-    answer = read(key);
+    answer = read.read(key);
   } catch {
     return undefined; // the native path reads it again through its guard
   }
@@ -518,9 +518,58 @@ function missed(handle, connection, settings) {
   // The read holds `settings`, and so the handle's reference: the
   // connector that asked may be collected before the store answers, and its
   // handle must not be freed meanwhile.
-  const reading = adoptLater(handle, options, answer, settings);
+  const reading = read.bound(answer, new StoreRead(handle, options, settings));
   storeReads[handle] = reading;
   return reading;
+}
+
+/**
+ * What becomes of a store's promised answer: adopted (the token), or the
+ * native path's token (an unusable entry; a store that rejects, answers
+ * garbage or hangs — the native path reads it again through its guard,
+ * which counts, reports and backs it off). Never throws: a failure is the
+ * returned promise's rejection, fit for the caller.
+ */
+class StoreRead {
+  constructor(handle, options, settings) {
+    this.handle = handle;
+    this.options = options;
+    this.settings = settings;
+  }
+
+  value(text) {
+    let token;
+    try {
+      token = adopted(this.handle, this.options, text);
+    } catch (error) {
+      storeReads[this.handle] = undefined;
+      return Promise.reject(forCaller(error, callSite(StoreRead.prototype.value), secretsOf(this.settings)));
+    }
+    if (typeof token !== 'string') return goNative(this.handle, this.options, this.settings, token === 0);
+    storeReads[this.handle] = undefined;
+    return token;
+  }
+
+  failed() {
+    return goNative(this.handle, this.options, this.settings, false);
+  }
+}
+
+/**
+ * The native path's token for a read that did not give one (`unusable`:
+ * the entry was read and cannot be used, so it is not read again). An
+ * error's stack is taken where it is thrown: capturing one for every read
+ * would cost more than the read (V8 adds the awaiting caller's frames as
+ * `at async …`).
+ */
+async function goNative(handle, options, settings, unusable) {
+  try {
+    return await native.getToken(handle, options, unusable);
+  } catch (error) {
+    throw forCaller(error, callSite(goNative), secretsOf(settings));
+  } finally {
+    storeReads[handle] = undefined;
+  }
 }
 
 /**
@@ -554,32 +603,6 @@ function adopted(handle, options, value) {
     if (generation > 0) keep(handle, token, generation);
   }
   return token;
-}
-
-/**
- * The token once the store's promised answer is adopted (or refreshed
- * natively). An error's stack is taken where it is thrown: capturing one
- * for every read would cost more than the read (V8 adds the awaiting
- * caller's frames as `at async …`).
- */
-async function adoptLater(handle, options, answer, settings) {
-  try {
-    let value;
-    try {
-      value = storedString(await answer);
-    } catch {
-      // A store that rejects, answers garbage or hangs: the native path reads
-      // it again through its guard, which counts, reports and backs it off.
-      return await native.getToken(handle, options);
-    }
-    const token = adopted(handle, options, value);
-    if (typeof token === 'string') return token;
-    return await native.getToken(handle, options, token === 0);
-  } catch (error) {
-    throw forCaller(error, callSite(adoptLater), secretsOf(settings));
-  } finally {
-    storeReads[handle] = undefined;
-  }
 }
 
 /** `options.signal`, checked. */

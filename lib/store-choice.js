@@ -103,39 +103,55 @@ function urlStore(url, keyPrefix, timeoutMs) {
 function redisRead(url, keyPrefix, timeoutMs) {
   if (!url.startsWith('redis://')) return undefined;
   const client = redisClient(url, (message) => new Error(message));
-  const deadlines = new Deadlines(timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
-  return (key) => deadlines.bound(client.command('GET', `${keyPrefix}${key}`));
+  return new JsRead((key) => client.command('GET', `${keyPrefix}${key}`), new Deadlines(timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS));
 }
 
 /** The store's default timeout when storeTimeoutMs is not given (as the native guard's). */
 const DEFAULT_STORE_TIMEOUT_MS = 2000;
 
 /**
- * `{ handle, read }` for a JS store object: the native store, and `read(key)`,
+ * `{ handle, read }` for a JS store object: the native store, and `read`,
  * the store's `get` called on the JS thread (a cache miss reads it here and
- * hands the text to the engine, instead of a round trip through tokio). A
- * store that answers synchronously gets its answer back as text (a string
- * or null: no promise, no timer); one that answers with a promise gets that
- * answer bounded by the store timeout, as the store gave it (`storedString`
- * makes text of it). A throw, a rejection, garbage or a timeout throws or
- * rejects.
+ * hands the text to the engine, instead of a round trip through tokio).
  */
 function objectStore(object, name, adapt, timeoutMs) {
   let store = objectStores.get(object);
   if (store === undefined) {
-    const deadlines = new Deadlines(timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS);
     const adapted = adapt(object);
-    const read = (key) => {
-      const answer = adapted.get(key);
-      if (answer !== null && typeof answer === 'object' && typeof answer.then === 'function') {
-        return deadlines.bound(answer);
-      }
-      return storedString(answer);
-    };
+    const read = new JsRead((key) => adapted.get(key), new Deadlines(timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS));
     store = { handle: native.jsStore(name, storeCaller(object, adapt), timeoutMs), read };
     objectStores.set(object, store);
   }
   return store;
+}
+
+/**
+ * A store read on the JS thread. `read(key)` answers the store's text for
+ * `key` (a string or null) when the store answers synchronously — no
+ * promise, no timer — or else the store's promise, as it is; a throw or a
+ * garbage answer throws. `bound(promise, reader)` is a promise of
+ * `reader.value(text)` once `promise` gives the text, or of
+ * `reader.failed()` once it rejects, gives garbage, or has been pending for
+ * the store timeout; the reader's methods must not throw.
+ */
+class JsRead {
+  #get;
+  #deadlines;
+
+  constructor(get, deadlines) {
+    this.#get = get;
+    this.#deadlines = deadlines;
+  }
+
+  read(key) {
+    const answer = this.#get(key);
+    if (answer !== null && typeof answer === 'object' && typeof answer.then === 'function') return answer;
+    return storedString(answer);
+  }
+
+  bound(promise, reader) {
+    return this.#deadlines.bound(promise, reader);
+  }
 }
 
 /**
@@ -146,7 +162,7 @@ function objectStore(object, name, adapt, timeoutMs) {
  */
 class Deadlines {
   #ms;
-  /** Pending reads, oldest first: `{ at, reject, settled }`. */
+  /** Pending reads, oldest first: `{ at, resolve, reader, settled }`. */
   #queue = [];
   #timer;
   #checking = false;
@@ -155,24 +171,42 @@ class Deadlines {
     this.#ms = ms;
   }
 
-  /** `promise`, or a rejection once it has been pending for the timeout. */
-  bound(promise) {
-    return new Promise((resolve, reject) => {
-      const pending = { at: Date.now() + this.#ms, reject, settled: false };
+  /**
+   * A promise of `reader.value(text)` once `promise` fulfils with an answer
+   * `storedString` makes text of, else of `reader.failed()` (a rejection, a
+   * garbage answer, or the timeout passed first).
+   */
+  bound(promise, reader) {
+    return new Promise((resolve) => {
+      const pending = { at: Date.now() + this.#ms, resolve, reader, settled: false };
       this.#queue.push(pending);
       if (this.#timer === undefined && !this.#checking) this.#checkSoon();
       promise.then(
-        (value) => { this.#settle(pending); resolve(value); },
-        (error) => { this.#settle(pending); reject(error); },
+        (answer) => {
+          if (!this.#settle(pending)) return;
+          let text;
+          try {
+            text = storedString(answer);
+          } catch {
+            resolve(reader.failed());
+            return;
+          }
+          resolve(reader.value(text));
+        },
+        () => {
+          if (this.#settle(pending)) resolve(reader.failed());
+        },
       );
     });
   }
 
-  /** Marks `pending` settled and drops the settled reads at the head. */
+  /** Marks `pending` settled (false if it was already: it timed out) and drops the settled reads at the head. */
   #settle(pending) {
+    if (pending.settled) return false;
     pending.settled = true;
     const queue = this.#queue;
     while (queue.length > 0 && queue[0].settled) queue.shift();
+    return true;
   }
 
   /**
@@ -210,7 +244,7 @@ class Deadlines {
       const pending = queue.shift();
       if (!pending.settled) {
         pending.settled = true;
-        pending.reject(new Error(`the store did not answer within ${this.#ms} ms`));
+        pending.resolve(pending.reader.failed());
       }
     }
     this.#arm();
@@ -315,7 +349,7 @@ class StoreChoice {
   }
 
   /**
-   * `read(key)`, the store read on the JS thread: a Catalyst app's or a
+   * The store read on the JS thread (a `JsRead`): a Catalyst app's or a
    * custom object's `get`, or a GET on a `redis://` store; undefined for the
    * other native stores.
    */
@@ -357,4 +391,4 @@ function storeChoice(app, options) {
   return choice;
 }
 
-module.exports = { storeChoice, storedString };
+module.exports = { storeChoice };

@@ -13,6 +13,13 @@ use crate::engine::config::ConnectorConfig;
 /// of the non-empty configuration values joined with `:`, with 32-bit wrapping
 /// exactly as JavaScript's `| 0` does, masked to 20 bits.
 pub fn fingerprint(parts: &[Option<&str>]) -> String {
+    let mut hex = String::with_capacity(5);
+    push_fingerprint(&mut hex, parts);
+    hex
+}
+
+/// Appends `fingerprint(parts)` to `out`.
+fn push_fingerprint(out: &mut String, parts: &[Option<&str>]) {
     let mut hash: i32 = 0;
     let mut first = true;
     for part in parts.iter().flatten().filter(|p| !p.is_empty()) {
@@ -20,12 +27,22 @@ pub fn fingerprint(parts: &[Option<&str>]) -> String {
             hash = hash.wrapping_mul(31).wrapping_add(':' as i32);
         }
         first = false;
-        for unit in part.encode_utf16() {
-            hash = hash.wrapping_mul(31).wrapping_add(i32::from(unit));
+        if part.is_ascii() {
+            // One UTF-16 unit per byte.
+            for &byte in part.as_bytes() {
+                hash = hash.wrapping_mul(31).wrapping_add(i32::from(byte));
+            }
+        } else {
+            for unit in part.encode_utf16() {
+                hash = hash.wrapping_mul(31).wrapping_add(i32::from(unit));
+            }
         }
     }
     let masked = (31i32.wrapping_add(hash) as u32) & 0xfffff;
-    format!("{masked:05x}")
+    for shift in [16, 12, 8, 4, 0] {
+        let digit = (masked >> shift) & 0xf;
+        out.push(char::from_digit(digit, 16).unwrap_or('0'));
+    }
 }
 
 /// The cache key the JS package reads and writes for this configuration.
@@ -38,7 +55,12 @@ pub fn cache_key(config: &ConnectorConfig) -> String {
         Some(config.refresh_url.as_str()),
         config.redirect_url.as_deref(),
     ];
-    format!("ZC_CONN_{}:{}", config.name, fingerprint(&parts))
+    let mut key = String::with_capacity(8 + config.name.len() + 1 + 5);
+    key.push_str("ZC_CONN_");
+    key.push_str(&config.name);
+    key.push(':');
+    push_fingerprint(&mut key, &parts);
+    key
 }
 
 /// The token entry's key `config` moves to when another configuration holds
