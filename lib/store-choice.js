@@ -154,6 +154,8 @@ class JsRead {
   }
 }
 
+function hop() {}
+
 /**
  * Bounds promises by one timeout. Deadlines come in the order the promises
  * do (the timeout is the same for all), so one unref'd timer, armed for the
@@ -210,20 +212,21 @@ class Deadlines {
   }
 
   /**
-   * Arms the timer once the microtasks queued now have run, if a read is
-   * still pending then: a store answering from memory has answered by then,
-   * and its reads cost no timer (making a process's first timer alone takes
-   * longer than such a read), nor anything per read — every read started
-   * before the check shares it. The check runs before the event loop waits
-   * for I/O again, so a read that waits on I/O is bounded from its start
-   * all the same.
+   * Arms the timer a few microtasks from now, if a read is still pending
+   * then: a store answering from memory has answered by then, and its reads
+   * cost no timer. Microtask hops, not `setImmediate`: a process's first
+   * immediate (or timer, or tick) costs more than a hundred times a read,
+   * and a fresh process's first call would pay it. Microtasks all run
+   * before any I/O or timer, so a read that waits on I/O is bounded from
+   * its start all the same; once armed, the timer serves every read until
+   * it fires.
    */
   #checkSoon() {
     this.#checking = true;
-    setImmediate(() => {
+    Promise.resolve().then(hop).then(hop).then(hop).then(() => {
       this.#checking = false;
       if (this.#timer === undefined) this.#arm();
-    }).unref();
+    });
   }
 
   /** Arms the timer for the oldest pending read (`#settle` and `#expire` leave none settled at the head). */
