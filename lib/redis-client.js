@@ -67,7 +67,7 @@ function redisClient(url, storeError) {
     socket = net.connect(Number(parsed.port) || 6379, parsed.hostname);
     socket.setNoDelay(true);
     socket.on('data', (chunk) => {
-      buffer = Buffer.concat([buffer, chunk]);
+      buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
       for (;;) {
         const reply = parseReply(buffer, 0);
         if (!reply) break;
