@@ -256,6 +256,28 @@ test('a JS-thread read that hangs is bounded by storeTimeoutMs and an aborted ca
   assert.match(await connector.getAccessToken(), /^at-/);
 });
 
+test('a store that answers promptly, then hangs: the hanging read is still bounded by storeTimeoutMs (the timeout check armed by earlier reads covers it)', async () => {
+  let hang = false;
+  const entries = new Map();
+  const store = {
+    get: async (key) => (hang ? new Promise(() => {}) : entries.get(key) ?? null),
+    put: async (key, value) => { entries.set(key, value); },
+  };
+  const options = { store, storeTimeoutMs: 50 };
+  const prompt = [settings(mock.url), settings(mock.url), settings(mock.url)];
+  for (const s of prompt) entries.set(jsCacheKey('c', s), entryValue(`at-stored-${s.refresh_token}`));
+  for (const s of prompt) assert.equal(await new Connection({ c: s }, options).getConnector('c').getAccessToken(), `at-stored-${s.refresh_token}`);
+  // Past one timeout period the armed check has lapsed; the next reads hang.
+  await new Promise((resolve) => setTimeout(resolve, 120));
+  hang = true;
+  const before = mock.count;
+  const started = Date.now();
+  const token = await new Connection({ c: settings(mock.url) }, options).getConnector('c').getAccessToken();
+  assert.match(token, /^at-/);
+  assert.equal(mock.count - before, 1, 'the native path refreshed once after the bounded read');
+  assert.ok(Date.now() - started < 2000, `bounded by the store timeout (50 ms), not the default 2 s: took ${Date.now() - started} ms`);
+});
+
 test('bad store options throw app/INVALID_STORE from the constructor', () => {
   for (const options of [
     { store: 'ftp://example.com/x' },

@@ -168,6 +168,8 @@ class Deadlines {
   #queue = [];
   #timer;
   #checking = false;
+  /** Whether a check has run (the first arms the timer only for a pending read). */
+  #checked = false;
 
   constructor(ms) {
     this.#ms = ms;
@@ -212,31 +214,35 @@ class Deadlines {
   }
 
   /**
-   * Arms the timer a few microtasks from now, if a read is still pending
-   * then: a store answering from memory has answered by then, and its reads
-   * cost no timer. Microtask hops, not `setImmediate`: a process's first
-   * immediate (or timer, or tick) costs more than a hundred times a read,
-   * and a fresh process's first call would pay it. Microtasks all run
+   * Arms the timer a few microtasks from now. The first check of a store
+   * arms it only if a read is still pending then: a store answering from
+   * memory has answered by then, so a process's first read costs no timer
+   * (a process's first timer, immediate or tick costs more than a hundred
+   * times such a read; promise hops cost nothing extra). Later checks arm
+   * it whatever is pending, for the store timeout: while it is armed, reads
+   * start no check at all, and a busy store costs one check and one timer
+   * per timeout period instead of a check per read. Microtasks all run
    * before any I/O or timer, so a read that waits on I/O is bounded from
-   * its start all the same; once armed, the timer serves every read until
-   * it fires.
+   * its start all the same.
    */
   #checkSoon() {
     this.#checking = true;
     Promise.resolve().then(hop).then(hop).then(hop).then(() => {
       this.#checking = false;
-      if (this.#timer === undefined) this.#arm();
+      if (this.#timer !== undefined) return;
+      if (this.#queue.length > 0 || this.#checked) this.#arm();
+      this.#checked = true;
     });
   }
 
-  /** Arms the timer for the oldest pending read (`#settle` and `#expire` leave none settled at the head). */
+  /**
+   * Arms the timer for the oldest pending read (`#settle` and `#expire`
+   * leave none settled at the head), else for one timeout from now.
+   */
   #arm() {
     const queue = this.#queue;
-    if (queue.length === 0) {
-      this.#timer = undefined;
-      return;
-    }
-    this.#timer = setTimeout(() => this.#expire(), Math.max(1, queue[0].at - Date.now()));
+    const at = queue.length > 0 ? queue[0].at : Date.now() + this.#ms;
+    this.#timer = setTimeout(() => this.#expire(), Math.max(1, at - Date.now()));
     this.#timer.unref();
   }
 
@@ -250,7 +256,9 @@ class Deadlines {
         pending.resolve(pending.reader.failed());
       }
     }
-    this.#arm();
+    // Pending reads keep it armed; without any, the next read's check arms it.
+    if (queue.length > 0) this.#arm();
+    else this.#timer = undefined;
   }
 }
 
