@@ -132,7 +132,7 @@ class Connector {
     // reference alive, with no registration per connector, which the
     // per-request pattern would pay on every call. Whatever holds a
     // connector's settings holds its handle's reference (see #rehandle).
-    this.#settings = views.get(resolved) ?? resolved;
+    this.#settings = resolved.rare?.data_centre ? views.get(resolved) ?? resolved : resolved;
     this.#handle = resolved.handle;
     this.#connection = connection;
   }
