@@ -30,9 +30,10 @@ function connectionArguments(first, second, third) {
     json = second;
     rest = first;
   }
-  if (isCatalystApp(rest)) return { json, app: rest, options: checkedOptions(third) };
+  // Absent options skip the check (a fresh process then compiles less on its first call).
+  if (isCatalystApp(rest)) return { json, app: rest, options: third === undefined ? undefined : checkedOptions(third) };
   if (third !== undefined) checkedOptions(third);
-  return { json, app: undefined, options: checkedOptions(rest) };
+  return { json, app: undefined, options: rest === undefined ? undefined : checkedOptions(rest) };
 }
 
 /** `options` with its names and the new options' values checked (throws app/INVALID_ARGUMENT). */

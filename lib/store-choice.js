@@ -309,19 +309,7 @@ class StoreChoice {
   ca = NO_CA;
 
   constructor(app, options) {
-    if (options !== undefined) {
-      if (options.ca !== undefined) this.ca = pemList(options.ca);
-      if (options.refreshAhead !== undefined) {
-        if (typeof options.refreshAhead !== 'boolean') throw invalidStore('refreshAhead must be true or false');
-        this.#refreshAhead = options.refreshAhead;
-      }
-      if (options.onTokens !== undefined && typeof options.onTokens !== 'function') {
-        throw invalidStore('onTokens must be a function');
-      }
-      if (options.timeoutMs !== undefined || options.ca !== undefined) {
-        this.#extra = { timeoutMs: options.timeoutMs, ca: options.ca === undefined ? undefined : pemList(options.ca).join('\n') };
-      }
-    }
+    if (options !== undefined) this.#takeOptions(options);
     if (app !== undefined) {
       this.#source = app;
       return;
@@ -330,6 +318,26 @@ class StoreChoice {
       ({ handle: this.#handle, read: this.#read } = envDefaultStore());
       return;
     }
+    this.#takeStore(options);
+  }
+
+  /** The options besides the store: `ca`, `refreshAhead`, `onTokens` (checked), `timeoutMs`. */
+  #takeOptions(options) {
+    if (options.ca !== undefined) this.ca = pemList(options.ca);
+    if (options.refreshAhead !== undefined) {
+      if (typeof options.refreshAhead !== 'boolean') throw invalidStore('refreshAhead must be true or false');
+      this.#refreshAhead = options.refreshAhead;
+    }
+    if (options.onTokens !== undefined && typeof options.onTokens !== 'function') {
+      throw invalidStore('onTokens must be a function');
+    }
+    if (options.timeoutMs !== undefined || options.ca !== undefined) {
+      this.#extra = { timeoutMs: options.timeoutMs, ca: options.ca === undefined ? undefined : pemList(options.ca).join('\n') };
+    }
+  }
+
+  /** The store of `options.store`: a URL's native store, or a JS object (made on first use). */
+  #takeStore(options) {
     const { store } = options;
     const timeoutMs = timeoutOption(options);
     if (typeof store === 'string') {
