@@ -382,17 +382,11 @@ export declare function refreshToken(handle: number, options: ExternalObject<unk
 export declare function registerErrorClass(errorClass: typeof CatalystConnectorError): void
 
 /**
- * Gives back a reference taken by `openConnector`, `exchangeCode` or
- * `retainSlot`; returns whether the slot has none left (it is freed once
+ * Gives back a reference taken by `openConnector`, `openKept` or
+ * `exchangeCode`; returns whether the slot has none left (it is freed once
  * idle, and its handle may then be reused).
  */
 export declare function releaseSlot(handle: number): boolean
-
-/**
- * One more reference to the slot behind `handle`, for another object that
- * holds the handle (`connector.js` releases it when that object is collected).
- */
-export declare function retainSlot(handle: number): boolean
 
 /** Revokes the refresh token at the provider and clears the cached and stored tokens. */
 export declare function revokeToken(handle: number, options: ExternalObject<unknown>): Promise<void>

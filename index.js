@@ -847,7 +847,6 @@ module.exports.persistToken = nativeBinding.persistToken
 module.exports.refreshToken = nativeBinding.refreshToken
 module.exports.registerErrorClass = nativeBinding.registerErrorClass
 module.exports.releaseSlot = nativeBinding.releaseSlot
-module.exports.retainSlot = nativeBinding.retainSlot
 module.exports.revokeToken = nativeBinding.revokeToken
 module.exports.slotStats = nativeBinding.slotStats
 module.exports.storeReadKey = nativeBinding.storeReadKey

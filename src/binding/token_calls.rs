@@ -61,15 +61,8 @@ pub fn open_connector(
     Ok(registry::open(config).0)
 }
 
-/// One more reference to the slot behind `handle`, for another object that
-/// holds the handle (`connector.js` releases it when that object is collected).
-#[napi(js_name = "retainSlot")]
-pub fn retain_slot(handle: u32) -> bool {
-    registry::retain(handle)
-}
-
-/// Gives back a reference taken by `openConnector`, `exchangeCode` or
-/// `retainSlot`; returns whether the slot has none left (it is freed once
+/// Gives back a reference taken by `openConnector`, `openKept` or
+/// `exchangeCode`; returns whether the slot has none left (it is freed once
 /// idle, and its handle may then be reused).
 #[napi(js_name = "releaseSlot")]
 pub fn release_slot(handle: u32) -> bool {
