@@ -329,11 +329,11 @@ export declare function invalidateToken(handle: number, accessToken: string): bo
 export declare function jsStore(name: string, call: (op: string, key: string, value: string, ttlSeconds: number) => Promise<string | null>, timeoutMs?: number): ExternalObject<unknown>
 
 /**
- * Keeps the settings (but the refresh token) of the slot behind `handle` at
- * `index`, in place of what was there; false for an unknown handle or an
- * index out of range (nothing is kept).
+ * Keeps the settings (but the refresh token) of the slot behind `handle`
+ * and returns their id, dropping those kept under `replaced` (0: none);
+ * 0 for an unknown handle (nothing is kept).
  */
-export declare function keepSettings(handle: number, index: number): boolean
+export declare function keepSettings(handle: number, replaced: number): number
 
 /** Slots in the process (referenced, or unreferenced and still busy). */
 export declare function liveSlots(): number
@@ -356,11 +356,11 @@ export declare function newCodeVerifier(): string
 export declare function openConnector(name: string, settings: string | undefined | null, inputValid: boolean): number
 
 /**
- * Opens (as `openConnector` does) the connector with the settings kept at
- * `index` and `refresh_token` (null or empty: none); 0 when nothing is
- * kept there (open it with `openConnector`).
+ * Opens (as `openConnector` does) the connector with the settings kept
+ * under `id` and `refresh_token` (null or empty: none); 0 when nothing is
+ * kept under `id` (open it with `openConnector`).
  */
-export declare function openKept(index: number, refreshToken?: string | undefined | null): number
+export declare function openKept(id: number, refreshToken?: string | undefined | null): number
 
 /**
  * `putAccessTokenInCache()`: writes the slot's current token to `store` and

@@ -99,3 +99,29 @@ test('connectors that differ only in the refresh token (opened from the settings
     .then(() => assert.fail('no refresh token, no access token'), (error) => `${error.code}: ${error.message}`);
   assert.equal(whole, none);
 });
+
+test('a worker thread\'s kept settings never open the main thread\'s connectors (kept settings are per copy of the module)', async () => {
+  const { Worker } = require('node:worker_threads');
+  const packageRoot = JSON.stringify(require('node:path').resolve(__dirname, '..'));
+  const main = settings(mock.url, { refresh_url: `${mock.url}?who=main` });
+  const before = mock.state.requests.length;
+  await new Connection({ c: { ...main, refresh_token: `${main.refresh_token}-0` } }).getConnector('c').getAccessToken();
+  // A worker keeps settings of its own while the main thread's are kept.
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { Connection } = require(${packageRoot});
+    new Connection({ c: workerData }).getConnector('c').getAccessToken()
+      .then((t) => parentPort.postMessage(t), (e) => parentPort.postMessage('error ' + e.code));`;
+  const worker = new Worker(code, { eval: true, workerData: settings(mock.url, { refresh_url: `${mock.url}?who=worker` }) });
+  assert.match(await new Promise((resolve) => worker.once('message', resolve)), /^at-/);
+  await worker.terminate();
+  // The main thread's next user opens from its own kept settings.
+  await new Connection({ c: { ...main, refresh_token: `${main.refresh_token}-1` } }).getConnector('c').getAccessToken();
+  const sent = mock.state.requests.slice(before).map((r) => `${r.url} ${r.form.get('refresh_token')}`);
+  const path = new URL(mock.url).pathname;
+  assert.deepEqual(sent.filter((line) => line.includes('main')), [
+    `${path}?who=main ${main.refresh_token}-0`,
+    `${path}?who=main ${main.refresh_token}-1`,
+  ]);
+  assert.equal(sent.filter((line) => line.includes('?who=worker')).length, 1);
+});

@@ -2,18 +2,19 @@
 // Opening a validated settings record's slot. Most applications open many
 // connectors whose settings differ only in the refresh token (one per user,
 // a Connection per request): the engine keeps the other settings of the
-// last few records opened (`keepSettings`), and a record equal to one of
-// them but for its refresh token opens with that index and the token
-// (`openKept`) — nothing serialized, parsed or interned again. Any other
-// record crosses whole (`positional`) and is checked by the engine.
+// last few records opened (`keepSettings`, under ids unique in the process:
+// each worker thread's copy of this module opens only what it kept), and a
+// record equal to one of them but for its refresh token opens with that id
+// and the token (`openKept`) — nothing serialized, parsed or interned again.
+// Any other record crosses whole (`positional`) and is checked by the engine.
 
 const native = require('../index.js');
 const { CatalystConnectorError } = require('./error.js');
 const { positional } = require('./settings.js');
 
-/** How many settings the engine keeps for us (its `KEPT`). */
+/** How many settings the engine keeps for this module. */
 const KEPT = 8;
-/** Per kept index: the record fields it was made from (a copy: holding a record would keep its slot). */
+/** Per kept place: the record fields it was made from and their `id` (a copy: holding a record would keep its slot). */
 const kept = new Array(KEPT).fill(undefined);
 let nextIndex = 0;
 
@@ -61,7 +62,7 @@ function plainToken(token) {
 function openRecord(record) {
   const index = record.rare === undefined ? keptIndex(record) : -1;
   if (index >= 0 && plainToken(record.refresh_token)) {
-    const handle = native.openKept(index, record.refresh_token ?? null);
+    const handle = native.openKept(kept[index].id, record.refresh_token ?? null);
     if (handle !== 0) return handle;
   }
   const name = record.name;
@@ -76,7 +77,7 @@ function openRecord(record) {
   return handle;
 }
 
-/** The index where settings equal to `record`'s but for the refresh token are kept, or -1. */
+/** The place where settings equal to `record`'s but for the refresh token are kept, or -1. */
 function keptIndex(record) {
   for (let i = 0; i < KEPT; i++) {
     const known = kept[i];
@@ -85,10 +86,11 @@ function keptIndex(record) {
   return -1;
 }
 
-/** Keeps `record`'s settings (but the refresh token) at the next index, in place of the oldest. */
+/** Keeps `record`'s settings (but the refresh token) in the next place, in place of the oldest. */
 function keep(record, handle) {
   const index = nextIndex;
-  if (!native.keepSettings(handle, index)) return;
+  const id = native.keepSettings(handle, kept[index]?.id ?? 0);
+  if (id === 0) return;
   nextIndex = (index + 1) % KEPT;
   kept[index] = {
     client_id: record.client_id,
@@ -99,6 +101,7 @@ function keep(record, handle) {
     expires_in: record.expires_in,
     refresh_in: record.refresh_in,
     name: record.name,
+    id,
   };
 }
 

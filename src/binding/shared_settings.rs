@@ -1,50 +1,59 @@
 //! Settings `connector.js` has already sent: a few recent connectors'
-//! settings other than the refresh token, kept at indexes JavaScript
-//! chose, so a connector that differs from one of them only in its refresh
+//! settings other than the refresh token, kept under ids the engine hands
+//! out, so a connector that differs from one of them only in its refresh
 //! token (a multi-user application's per-request connectors) opens with the
-//! index and the token — no serialization, no parsing, no interning.
+//! id and the token — no serialization, no parsing, no interning. Ids are
+//! unique in the process, so each copy of `connector.js` (one per worker
+//! thread) only ever opens the settings it kept itself.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use napi_derive::napi;
+use rustc_hash::FxBuildHasher;
 
 use super::token_calls::ahead_queue;
 use crate::engine::config::{ConnectorConfig, SharedSettings};
 use crate::engine::slot::registry;
 use crate::support::sync::lock;
 
-/// How many settings JavaScript may keep here (`lib/shared-settings.js`).
-const KEPT: usize = 8;
+/// Kept settings by id (each copy of `connector.js` keeps at most eight).
+static KEPT_SETTINGS: LazyLock<Mutex<HashMap<u32, Arc<SharedSettings>, FxBuildHasher>>> =
+    LazyLock::new(Mutex::default);
 
-static KEPT_SETTINGS: LazyLock<Mutex<[Option<Arc<SharedSettings>>; KEPT]>> =
-    LazyLock::new(|| Mutex::new(Default::default()));
-
-/// Keeps the settings (but the refresh token) of the slot behind `handle` at
-/// `index`, in place of what was there; false for an unknown handle or an
-/// index out of range (nothing is kept).
-#[napi(js_name = "keepSettings")]
-pub fn keep_settings(handle: u32, index: u32) -> bool {
-    let Some(slot) = registry::get(handle) else {
-        return false;
-    };
-    match lock(&KEPT_SETTINGS).get_mut(index as usize) {
-        Some(kept) => {
-            *kept = Some(slot.config().shared().clone());
-            true
+/// A new id: never 0, not reused until the counter wraps after 2^32 ids.
+fn next_id() -> u32 {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    loop {
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        if id != 0 {
+            return id;
         }
-        None => false,
     }
 }
 
-/// Opens (as `openConnector` does) the connector with the settings kept at
-/// `index` and `refresh_token` (null or empty: none); 0 when nothing is
-/// kept there (open it with `openConnector`).
+/// Keeps the settings (but the refresh token) of the slot behind `handle`
+/// and returns their id, dropping those kept under `replaced` (0: none);
+/// 0 for an unknown handle (nothing is kept).
+#[napi(js_name = "keepSettings")]
+pub fn keep_settings(handle: u32, replaced: u32) -> u32 {
+    let Some(slot) = registry::get(handle) else {
+        return 0;
+    };
+    let id = next_id();
+    let mut kept = lock(&KEPT_SETTINGS);
+    kept.remove(&replaced);
+    kept.insert(id, slot.config().shared().clone());
+    id
+}
+
+/// Opens (as `openConnector` does) the connector with the settings kept
+/// under `id` and `refresh_token` (null or empty: none); 0 when nothing is
+/// kept under `id` (open it with `openConnector`).
 #[napi(js_name = "openKept")]
-pub fn open_kept(index: u32, refresh_token: Option<String>) -> u32 {
-    let Some(shared) = lock(&KEPT_SETTINGS)
-        .get(index as usize)
-        .and_then(Option::clone)
-    else {
+pub fn open_kept(id: u32, refresh_token: Option<String>) -> u32 {
+    let Some(shared) = lock(&KEPT_SETTINGS).get(&id).cloned() else {
         return 0;
     };
     let config = ConnectorConfig::with_refresh_token(shared, refresh_token);
