@@ -7,7 +7,7 @@
 //! thread) only ever opens the settings it kept itself.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use napi_derive::napi;
@@ -16,22 +16,12 @@ use rustc_hash::FxBuildHasher;
 use super::token_calls::ahead_queue;
 use crate::engine::config::{ConnectorConfig, SharedSettings};
 use crate::engine::slot::registry;
+use crate::support::ids::next_nonzero;
 use crate::support::sync::lock;
 
 /// Kept settings by id (each copy of `connector.js` keeps at most eight).
 static KEPT_SETTINGS: LazyLock<Mutex<HashMap<u32, Arc<SharedSettings>, FxBuildHasher>>> =
     LazyLock::new(Mutex::default);
-
-/// A new id: never 0, not reused until the counter wraps after 2^32 ids.
-fn next_id() -> u32 {
-    static NEXT: AtomicU32 = AtomicU32::new(1);
-    loop {
-        let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        if id != 0 {
-            return id;
-        }
-    }
-}
 
 /// Keeps the settings (but the refresh token) of the slot behind `handle`
 /// and returns their id, dropping those kept under `replaced` (0: none);
@@ -41,7 +31,8 @@ pub fn keep_settings(handle: u32, replaced: u32) -> u32 {
     let Some(slot) = registry::get(handle) else {
         return 0;
     };
-    let id = next_id();
+    static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+    let id = next_nonzero(&NEXT_ID);
     let mut kept = lock(&KEPT_SETTINGS);
     kept.remove(&replaced);
     kept.insert(id, slot.config().shared().clone());

@@ -23,6 +23,7 @@ use crate::engine::entry::stored::mentions_owner;
 use crate::engine::error::{ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::support::clock::{self, Clock};
+use crate::support::ids::next_nonzero;
 use crate::support::sync::lock;
 
 type Refresh = Shared<BoxFuture<'static, Result<Arc<Token>>>>;
@@ -594,10 +595,5 @@ impl Slot {
 /// string JavaScript cached for the old one. 0 is never a generation.
 fn next_generation() -> u32 {
     static NEXT: AtomicU32 = AtomicU32::new(1);
-    loop {
-        let generation = NEXT.fetch_add(1, Ordering::Relaxed);
-        if generation != 0 {
-            return generation;
-        }
-    }
+    next_nonzero(&NEXT)
 }
