@@ -10,7 +10,7 @@
 
 const native = require('../index.js');
 const { CatalystConnectorError } = require('./error.js');
-const { positional } = require('./settings.js');
+const { positional, sameCommonSettings } = require('./settings.js');
 
 /** How many settings the engine keeps for this module. */
 const KEPT = 8;
@@ -22,18 +22,6 @@ let nextIndex = 0;
 function primitive(value) {
   const type = typeof value;
   return type === 'string' || type === 'number' || type === 'boolean' || value === undefined || value === null;
-}
-
-/** Whether `known` (a kept copy) holds the settings of `record` but the refresh token. */
-function sameButToken(known, record) {
-  return known.client_id === record.client_id
-    && known.client_secret === record.client_secret
-    && known.auth_url === record.auth_url
-    && known.refresh_url === record.refresh_url
-    && known.redirect_url === record.redirect_url
-    && known.expires_in === record.expires_in
-    && known.refresh_in === record.refresh_in
-    && known.name === record.name;
 }
 
 /** Whether `record` can be kept and matched: no rare setting, every common one a primitive. */
@@ -81,7 +69,7 @@ function openRecord(record) {
 function keptIndex(record) {
   for (let i = 0; i < KEPT; i++) {
     const known = kept[i];
-    if (known !== undefined && sameButToken(known, record)) return i;
+    if (known !== undefined && known.name === record.name && sameCommonSettings(known, record)) return i;
   }
   return -1;
 }

@@ -77,16 +77,23 @@ function lifetimeSetting(value) {
   return typeof value === 'number' && !Number.isFinite(value) ? undefined : value;
 }
 
+/**
+ * Whether `a` and `b` hold the same common settings but the refresh token
+ * (the ones a record keeps in its own fields; `rare` ones are not compared).
+ */
+function sameCommonSettings(a, b) {
+  return a.client_id === b.client_id
+    && a.client_secret === b.client_secret
+    && a.auth_url === b.auth_url
+    && a.refresh_url === b.refresh_url
+    && a.redirect_url === b.redirect_url
+    && a.expires_in === b.expires_in
+    && a.refresh_in === b.refresh_in;
+}
+
 /** Whether `entry` still holds the settings `record` was made from. */
 function sameSettings(entry, record) {
-  if (entry.client_id !== record.client_id
-    || entry.client_secret !== record.client_secret
-    || entry.auth_url !== record.auth_url
-    || entry.refresh_url !== record.refresh_url
-    || entry.refresh_token !== record.refresh_token
-    || entry.redirect_url !== record.redirect_url
-    || entry.expires_in !== record.expires_in
-    || entry.refresh_in !== record.refresh_in) return false;
+  if (entry.refresh_token !== record.refresh_token || !sameCommonSettings(entry, record)) return false;
   const rare = record.rare;
   if (rare === undefined) return !hasRare(entry);
   return entry.secret_key === rare.secret_key
@@ -124,4 +131,4 @@ function positional(record) {
   return JSON.stringify(values);
 }
 
-module.exports = { settingsOf, plainSettings, positional, sameSettings };
+module.exports = { settingsOf, plainSettings, positional, sameSettings, sameCommonSettings };
