@@ -37,6 +37,11 @@ impl EntryFields {
     pub fn access_token(&self) -> Option<&str> {
         self.access_token.as_ref().and_then(Value::as_str)
     }
+
+    /// `zc_fp` (the writer's strong fingerprint) if it is a string.
+    pub fn owner(&self) -> Option<&str> {
+        self.zc_fp.as_ref().and_then(Value::as_str)
+    }
 }
 
 /// Which field a key names.

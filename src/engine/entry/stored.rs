@@ -108,18 +108,25 @@ pub fn mentions_owner(value: &str) -> bool {
 /// The strong fingerprint an entry was written with (`None`: written by the
 /// JS package, or not an entry).
 pub fn owner_of(value: &str) -> Option<String> {
-    match EntryFields::parse(value)?.zc_fp? {
-        Value::String(owner) => Some(owner),
-        _ => None,
-    }
+    EntryFields::parse(value)?.owner().map(str::to_owned)
 }
 
 /// `decode` when it runs without scrypt (no secret, a legacy envelope, or a
 /// key derived before), else `None`: the caller decodes off its thread.
 pub fn decode_now(value: &str, secret: Option<&str>, now_ms: i64) -> Option<Result<Option<Token>>> {
-    let Some(fields) = EntryFields::parse(value) else {
-        return Some(Ok(None));
-    };
+    match EntryFields::parse(value) {
+        Some(fields) => decode_fields_now(fields, secret, now_ms),
+        None => Some(Ok(None)),
+    }
+}
+
+/// `decode_now` of an entry's parsed fields (for a caller that read them
+/// for something else too).
+pub fn decode_fields_now(
+    fields: EntryFields,
+    secret: Option<&str>,
+    now_ms: i64,
+) -> Option<Result<Option<Token>>> {
     if let (Some(secret), Some(sealed)) = (secret, fields.access_token()) {
         if !crypto::opens_without_scrypt(secret, sealed) {
             return None;

@@ -12,8 +12,9 @@ use serde_json::{json, Value};
 use super::counters::bump;
 use super::shared::{SharedFailure, SharedSource};
 
+use crate::engine::entry::fields::EntryFields;
 use crate::engine::entry::stored::{
-    decode_async, decode_now, encode_async, mentions_owner, owner_of, ttl, with_owner,
+    decode_async, decode_fields_now, encode_async, mentions_owner, owner_of, ttl, with_owner,
 };
 use crate::engine::error::{known_code, ConnectorError, Result};
 use crate::engine::token::Token;
@@ -188,15 +189,18 @@ impl SharedSource {
         let Some(value) = value else {
             return Some(Ok(None));
         };
-        // Only an entry that names an owner is parsed for it (a JS-package
-        // entry is parsed once, by the decoder).
-        if mentions_owner(value) && owner_of(value).is_some_and(|owner| owner != self.strong()) {
+        // Parsed once, for the owner and the token. Only an entry whose text
+        // names an owner is checked for it (see `mentions_owner`).
+        let Some(fields) = EntryFields::parse(value) else {
+            return Some(Ok(None));
+        };
+        if mentions_owner(value) && fields.owner().is_some_and(|owner| owner != self.strong()) {
             // Another configuration's entry: move to our own keys (which the
             // refresh path then reads).
             self.collide();
             return Some(Ok(None));
         }
-        let decoded = decode_now(value, self.secret(), self.clock.now_ms())?;
+        let decoded = decode_fields_now(fields, self.secret(), self.clock.now_ms())?;
         Some(decoded.map(|token| token.filter(|token| self.accepts(token, floor))))
     }
 
