@@ -94,7 +94,7 @@ const children = {
 
   /** Mean ns of the first getAccessToken() of a new connector, token in the store, after WARM_UPS warm-up connectors. */
   async firstCalls(name) {
-    const redisUrl = name === 'ours-redis' ? await redisClientFor(process.env.BENCH_REDIS_URL) : undefined;
+    const redisUrl = name === 'ours-redis' ? redisClientFor(process.env.BENCH_REDIS_URL) : undefined;
     try {
       return { ns: await firstCallNs(name, redisUrl) };
     } finally {
@@ -180,7 +180,7 @@ function median(values) {
 }
 
 /** `{ url, command(...args), close() }` over the Redis at `url` (the one the parent started). */
-async function redisClientFor(url) {
+function redisClientFor(url) {
   const { redisClient } = require('../lib/redis-client');
   const client = redisClient(url, (message) => new Error(message));
   return { url, command: (...args) => client.command(...args), close: () => client.close() };
@@ -193,7 +193,6 @@ async function firstCallNs(name, redisUrl) {
   const url = 'http://127.0.0.1:9/token';
   const { Connection } = require('..');
   if (name === 'ours-redis') {
-    const { startRedis } = require('../__test__/helpers/redis');
     const { jsCacheKey, entryValue } = require('../__test__/helpers/stores');
     const all = Array.from({ length: WARM_UPS + FIRST_CALLS }, (_, i) => settingsFor(`redis-${Date.now()}-${i}`, url));
     for (const s of all) await redisUrl.command('SET', jsCacheKey('c', s), entryValue(`at-${s.refresh_token}`), 'PX', 3_600_000);
