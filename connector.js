@@ -3,6 +3,12 @@
 // surface of @zcatalyst/connector (classes, getters, argument checks, the error
 // class); tokens are cached, refreshed and shared inside the native engine,
 // reached through a numeric slot handle so a cache hit is one native call.
+//
+// What a process's first token call runs is written as parenthesized function
+// expressions — `const f = (function f() {…})`, and methods set in a class's
+// static block — which V8 compiles when the module loads: compiled lazily,
+// each would be parsed twice and compiled on the caller's time (see "Compiled
+// at load" in the README). The other functions are ordinary declarations.
 
 const { readFileSync } = require('node:fs');
 const native = require('./index.js');
@@ -76,7 +82,7 @@ const rejections = [];
  * `name` and the slot `handle`. A data centre's connector shows its settings
  * with the endpoints filled in: that view is kept in `views`.
  */
-function resolve(name, entry) {
+const resolve = (function resolve(name, entry) {
   if (entry !== null && typeof entry === 'object') {
     const known = validated.get(entry);
     if (known !== undefined && known.name === name && sameSettings(entry, known)) return known;
@@ -92,13 +98,13 @@ function resolve(name, entry) {
   }
   native.openConnector(name, null, true); // not an object: throws INVALID_ARGUMENT
   throw new Error('unreachable');
-}
+});
 
 function definedOnly(object) {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== null && value !== undefined));
 }
 
-function readConnectionJson(propJson) {
+const readConnectionJson = (function readConnectionJson(propJson) {
   if (propJson !== null && typeof propJson === 'object') return propJson;
   try {
     const parsed = JSON.parse(readFileSync(propJson, 'utf8'));
@@ -106,7 +112,7 @@ function readConnectionJson(propJson) {
   } catch {
     return null;
   }
-}
+});
 
 const kInternal = Symbol('zcatalyst-connector-rs.internal');
 
@@ -205,42 +211,44 @@ class Connector {
    * `app/ABORTED`) as soon as the signal aborts; a refresh other callers
    * wait on goes on.
    */
-  getAccessToken(options) {
-    const handle = this.#handle;
-    if (options === undefined && board !== undefined) {
-      const row = handle * 4;
-      // Past the board's rows both cells read undefined: `> 0` is false then.
-      const generation = board[row + 1];
-      if (generation > 0 && board[row + 3] === generation) {
-        board[row + 2] += 1;
-        return tokenPromises[handle] ?? (tokenPromises[handle] = Promise.resolve(tokenStrings[handle]));
+  static {
+    Object.defineProperty(Connector.prototype, 'getAccessToken', { writable: true, configurable: true, value: (function getAccessToken(options) {
+      const handle = this.#handle;
+      if (options === undefined && board !== undefined) {
+        const row = handle * 4;
+        // Past the board's rows both cells read undefined: `> 0` is false then.
+        const generation = board[row + 1];
+        if (generation > 0 && board[row + 3] === generation) {
+          board[row + 2] += 1;
+          return tokenPromises[handle] ?? (tokenPromises[handle] = Promise.resolve(tokenStrings[handle]));
+        }
       }
-    }
-    let signal;
-    if (options !== undefined) {
-      try {
-        signal = signalOf(options);
-      } catch (error) {
-        return Promise.reject(withCallSite(error, callSite(this.getAccessToken)));
+      let signal;
+      if (options !== undefined) {
+        try {
+          signal = signalOf(options);
+        } catch (error) {
+          return Promise.reject(withCallSite(error, callSite(this.getAccessToken)));
+        }
       }
-    }
-    if (signal !== undefined && signal.aborted) {
-      return Promise.reject(withCallSite(new ConnectorAbortError(signal.reason), callSite(this.getAccessToken)));
-    }
-    const generation = native.freshGeneration(handle);
-    if (generation !== 0) {
-      if (keptGeneration(handle) === generation) return Promise.resolve(tokenStrings[handle]);
-      const token = native.tokenOfGeneration(handle, generation);
-      if (token !== null) {
-        keep(handle, token, generation);
-        return Promise.resolve(token);
+      if (signal !== undefined && signal.aborted) {
+        return Promise.reject(withCallSite(new ConnectorAbortError(signal.reason), callSite(this.getAccessToken)));
       }
-    }
-    const fromStore = missed(handle, this.#connection, this.#settings);
-    if (typeof fromStore === 'object') {
-      return signal === undefined ? fromStore : raceSignal(fromStore, signal, callSite(this.getAccessToken));
-    }
-    return this.#call(native.getToken(handle, callOptionsOf(this.#connection), fromStore === true), callSite(this.getAccessToken), signal);
+      const generation = native.freshGeneration(handle);
+      if (generation !== 0) {
+        if (keptGeneration(handle) === generation) return Promise.resolve(tokenStrings[handle]);
+        const token = native.tokenOfGeneration(handle, generation);
+        if (token !== null) {
+          keep(handle, token, generation);
+          return Promise.resolve(token);
+        }
+      }
+      const fromStore = missed(handle, this.#connection, this.#settings);
+      if (typeof fromStore === 'object') {
+        return signal === undefined ? fromStore : raceSignal(fromStore, signal, callSite(this.getAccessToken));
+      }
+      return this.#call(native.getToken(handle, callOptionsOf(this.#connection), fromStore === true), callSite(this.getAccessToken), signal);
+    }) });
   }
 
   /** `pending` with errors fit for the caller (stack from `site`, tidy message), racing `signal`. */
@@ -395,8 +403,19 @@ class Connection {
   #sink;
 
   static {
-    callOptionsOf = (connection) => connection.#store.optionsFor(connection.#sinkForCall());
-    storeOf = (connection) => connection.#store;
+    callOptionsOf = (function callOptionsOf(connection) {
+      // The sink, made now if DEBUG would show its events.
+      if (connection.#sink === undefined && debugOn) connection.#sink = new EventSink(undefined, undefined, connection.#json);
+      return connection.#store.optionsFor(connection.#sink);
+    });
+    storeOf = (function storeOf(connection) {
+      return connection.#store;
+    });
+    Object.defineProperty(Connection.prototype, 'getConnector', { writable: true, configurable: true, value: (function getConnector(connectorName) {
+      const name = String(connectorName);
+      if (this.#json === null) native.openConnector(name, null, false); // throws app/invalid_input
+      return new Connector(kInternal, name, resolve(name, this.#json[connectorName]), this);
+    }) });
   }
 
   constructor(first, second, third) {
@@ -411,12 +430,6 @@ class Connection {
     this.#store = storeChoice(app, options);
   }
 
-  /** The sink, made now if DEBUG would show its events. */
-  #sinkForCall() {
-    if (this.#sink === undefined && debugOn) this.#sink = new EventSink(undefined, undefined, this.#json);
-    return this.#sink;
-  }
-
   #sinkNow() {
     return (this.#sink ??= new EventSink(undefined, undefined, this.#json));
   }
@@ -427,12 +440,6 @@ class Connection {
 
   get app() {
     return this.#app;
-  }
-
-  getConnector(connectorName) {
-    const name = String(connectorName);
-    if (this.#json === null) native.openConnector(name, null, false); // throws app/invalid_input
-    return new Connector(kInternal, name, resolve(name, this.#json[connectorName]), this);
   }
 
   getComponentName() {
@@ -497,7 +504,7 @@ const storeReads = [];
  * `undefined` (go native) or `true` (go native; the entry was read and is
  * unusable, so the refresh need not read it again).
  */
-function missed(handle, connection, settings) {
+const missed = (function missed(handle, connection, settings) {
   const read = storeOf(connection).jsRead;
   if (read === undefined) return undefined;
   const pending = storeReads[handle];
@@ -521,7 +528,7 @@ function missed(handle, connection, settings) {
   const reading = read.bound(answer, new StoreRead(handle, options, settings));
   storeReads[handle] = reading;
   return reading;
-}
+});
 
 /**
  * What becomes of a store's promised answer: adopted (the token), or the
@@ -537,17 +544,19 @@ class StoreRead {
     this.settings = settings;
   }
 
-  value(text) {
-    let token;
-    try {
-      token = adopted(this.handle, this.options, text);
-    } catch (error) {
+  static {
+    StoreRead.prototype.value = (function value(text) {
+      let token;
+      try {
+        token = adopted(this.handle, this.options, text);
+      } catch (error) {
+        storeReads[this.handle] = undefined;
+        return Promise.reject(forCaller(error, callSite(StoreRead.prototype.value), secretsOf(this.settings)));
+      }
+      if (typeof token !== 'string') return goNative(this.handle, this.options, this.settings, token === 0);
       storeReads[this.handle] = undefined;
-      return Promise.reject(forCaller(error, callSite(StoreRead.prototype.value), secretsOf(this.settings)));
-    }
-    if (typeof token !== 'string') return goNative(this.handle, this.options, this.settings, token === 0);
-    storeReads[this.handle] = undefined;
-    return token;
+      return token;
+    });
   }
 
   failed() {
@@ -578,13 +587,13 @@ async function goNative(handle, options, settings, unusable) {
  * (the engine resets it to -1 with the row, and never writes it otherwise),
  * so a hit compares two cells of one row and needs no array of generations.
  */
-function keep(handle, token, generation) {
+const keep = (function keep(handle, token, generation) {
   tokenStrings[handle] = token;
   // Only where one was made: writing undefined would grow the array for every slot.
   if (tokenPromises[handle] !== undefined) tokenPromises[handle] = undefined;
   if (handle < boardRows) board[handle * 4 + 3] = generation;
   else keptGenerations[handle] = generation;
-}
+});
 
 /** The generation of the string kept for `handle` (see `keep`). */
 function keptGeneration(handle) {
@@ -596,14 +605,14 @@ function keptGeneration(handle) {
  * (remembered for hits), or what `adoptStored` answered instead (0: the
  * entry is unusable, -1: undecided here).
  */
-function adopted(handle, options, value) {
+const adopted = (function adopted(handle, options, value) {
   const token = native.adoptStored(handle, options, value);
   if (typeof token === 'string' && handle < boardRows) {
     const generation = board[handle * 4 + 1];
     if (generation > 0) keep(handle, token, generation);
   }
   return token;
-}
+});
 
 /** `options.signal`, checked. */
 function signalOf(options) {

@@ -7,6 +7,9 @@
 // record equal to one of them but for its refresh token opens with that id
 // and the token (`openKept`) — nothing serialized, parsed or interned again.
 // Any other record crosses whole (`positional`) and is checked by the engine.
+//
+// Parenthesized function expressions are on a first token call's path: V8
+// compiles them when the module loads (see connector.js).
 
 const native = require('../index.js');
 const { CatalystConnectorError } = require('./error.js');
@@ -19,19 +22,19 @@ const kept = new Array(KEPT).fill(undefined);
 let nextIndex = 0;
 
 /** Whether `value` compares by value with `===` (no object a caller could change). */
-function primitive(value) {
+const primitive = (function primitive(value) {
   const type = typeof value;
   return type === 'string' || type === 'number' || type === 'boolean' || value === undefined || value === null;
-}
+});
 
 /** Whether `record` can be kept and matched: no rare setting, every common one a primitive. */
-function keepable(record) {
+const keepable = (function keepable(record) {
   return record.rare === undefined
     && primitive(record.client_id) && primitive(record.client_secret)
     && primitive(record.auth_url) && primitive(record.refresh_url)
     && primitive(record.redirect_url) && primitive(record.expires_in)
     && primitive(record.refresh_in);
-}
+});
 
 /**
  * A refresh token `openKept` reads exactly as the engine reads it from the
@@ -47,7 +50,7 @@ function plainToken(token) {
  * returns its handle, carrying one reference for the caller; throws
  * INVALID_ARGUMENT like `getConnector()` for settings the engine refuses.
  */
-function openRecord(record) {
+const openRecord = (function openRecord(record) {
   const index = record.rare === undefined ? keptIndex(record) : -1;
   if (index >= 0 && plainToken(record.refresh_token)) {
     const handle = native.openKept(kept[index].id, record.refresh_token ?? null);
@@ -63,19 +66,19 @@ function openRecord(record) {
   }
   if (index < 0 && keepable(record)) keep(record, handle);
   return handle;
-}
+});
 
 /** The place where settings equal to `record`'s but for the refresh token are kept, or -1. */
-function keptIndex(record) {
+const keptIndex = (function keptIndex(record) {
   for (let i = 0; i < KEPT; i++) {
     const known = kept[i];
     if (known !== undefined && known.name === record.name && sameCommonSettings(known, record)) return i;
   }
   return -1;
-}
+});
 
 /** Keeps `record`'s settings (but the refresh token) in the next place, in place of the oldest. */
-function keep(record, handle) {
+const keep = (function keep(record, handle) {
   const index = nextIndex;
   const id = native.keepSettings(handle, kept[index]?.id ?? 0);
   if (id === 0) return;
@@ -91,6 +94,6 @@ function keep(record, handle) {
     name: record.name,
     id,
   };
-}
+});
 
 module.exports = { openRecord };

@@ -2,6 +2,9 @@
 // A Connection's arguments: the connection JSON and a Catalyst app in either
 // order (the SDK's `new Connection(app, json)` or ours), then options. Option
 // names are checked, so a misspelt or unsupported one fails loudly.
+//
+// Parenthesized function expressions are on a first token call's path: V8
+// compiles them when the module loads (see connector.js).
 
 const { CatalystConnectorError } = require('./error.js');
 
@@ -15,15 +18,15 @@ function invalidArgument(message) {
 }
 
 /** A zcatalyst-sdk-node app (or anything shaped like one): it has `cache()`. */
-function isCatalystApp(value) {
+const isCatalystApp = (function isCatalystApp(value) {
   return value !== null && typeof value === 'object' && typeof value.cache === 'function';
-}
+});
 
 /**
  * `(first, second, third)` of `new Connection()` as `{ json, app, options }`:
  * `app` is a Catalyst app or undefined; `options` an options object or undefined.
  */
-function connectionArguments(first, second, third) {
+const connectionArguments = (function connectionArguments(first, second, third) {
   let json = first;
   let rest = second;
   if (isCatalystApp(first) && !isCatalystApp(second)) {
@@ -34,7 +37,7 @@ function connectionArguments(first, second, third) {
   if (isCatalystApp(rest)) return { json, app: rest, options: third === undefined ? undefined : checkedOptions(third) };
   if (third !== undefined) checkedOptions(third);
   return { json, app: undefined, options: rest === undefined ? undefined : checkedOptions(rest) };
-}
+});
 
 /** `options` with its names and the new options' values checked (throws app/INVALID_ARGUMENT). */
 function checkedOptions(options) {

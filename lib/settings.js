@@ -9,9 +9,12 @@
 // token parameters, header scheme, api_domain) in `rare`, an object made only
 // when one of them is set: a connector costs 12 fields, not 20. Written out
 // property by property: named loads stay fast, keyed loads do not.
+//
+// Parenthesized function expressions are on a first token call's path: V8
+// compiles them when the module loads (see connector.js).
 
 /** The settings besides the common ones, in `rare` (undefined when none is set). */
-function rareOf(entry) {
+const rareOf = (function rareOf(entry) {
   if (!hasRare(entry)) return undefined;
   return {
     secret_key: entry.secret_key,
@@ -24,20 +27,20 @@ function rareOf(entry) {
     authorization_scheme: entry.authorization_scheme,
     api_domain: entry.api_domain,
   };
-}
+});
 
-function hasRare(entry) {
+const hasRare = (function hasRare(entry) {
   return entry.secret_key !== undefined || entry.data_centre !== undefined || entry.authorize_url !== undefined
     || entry.revoke_url !== undefined || entry.scope !== undefined || entry.token_endpoint_auth_method !== undefined
     || entry.token_params !== undefined || entry.authorization_scheme !== undefined || entry.api_domain !== undefined;
-}
+});
 
 /**
  * The validated record of `entry` for the connector `name`: its settings,
  * `name`, and the slot `handle` for the caller to fill in (0 is never a
  * handle: settings a Connector made for itself keep it).
  */
-function settingsOf(entry, name) {
+const settingsOf = (function settingsOf(entry, name) {
   return {
     client_id: entry.client_id,
     client_secret: entry.client_secret,
@@ -51,7 +54,7 @@ function settingsOf(entry, name) {
     name,
     handle: 0,
   };
-}
+});
 
 /** A record's (or view's) settings as one plain object, as a connection JSON entry has them. */
 function plainSettings(record) {
@@ -73,9 +76,9 @@ function plainSettings(record) {
  * (`NaN`, `Infinity`), which count as unset — the JS package's `parseInt`
  * makes nothing of them either.
  */
-function lifetimeSetting(value) {
+const lifetimeSetting = (function lifetimeSetting(value) {
   return typeof value === 'number' && !Number.isFinite(value) ? undefined : value;
-}
+});
 
 /**
  * Whether `a` and `b` hold the same common settings but the refresh token
@@ -115,7 +118,7 @@ const NO_RARE = Object.freeze({});
  * code instead of an object read property by property. A Symbol or a
  * function (which JSON would silently drop) throws; the caller reports it.
  */
-function positional(record) {
+const positional = (function positional(record) {
   const rare = record.rare ?? NO_RARE;
   const values = [
     record.client_id, record.client_secret, record.auth_url, record.refresh_url,
@@ -129,6 +132,6 @@ function positional(record) {
     if (type === 'symbol' || type === 'function') throw new TypeError('not JSON');
   }
   return JSON.stringify(values);
-}
+});
 
 module.exports = { settingsOf, plainSettings, positional, sameSettings, sameCommonSettings };

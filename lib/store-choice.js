@@ -4,6 +4,9 @@
 // `{ store: { get, put, delete? } }`, or nothing (ZC_CONNECTOR_STORE, else
 // memory only). The native store is made once per URL / object and passed
 // along on misses, refreshes and puts; a cache hit never touches it.
+//
+// Parenthesized function expressions are on a first token call's path: V8
+// compiles them when the module loads (see connector.js).
 
 const native = require('../index.js');
 const { CatalystConnectorError } = require('./error.js');
@@ -18,7 +21,7 @@ function invalidStore(message) {
 }
 
 /** `get` results may be a string, null, or a Catalyst-style `{ cache_value }`. */
-function storedString(result) {
+const storedString = (function storedString(result) {
   if (result === null || result === undefined) return null;
   if (typeof result === 'string') return result;
   if (typeof result === 'object') {
@@ -27,14 +30,14 @@ function storedString(result) {
     if (typeof value === 'string') return value;
   }
   throw new TypeError('the store returned neither a string, null, nor { cache_value: string }');
-}
+});
 
 /**
  * One async entry point for Rust; throws and rejections become store errors.
  * It holds its object weakly: the native side keeps the entry point alive, and
  * a strong reference back would keep every per-request Catalyst app forever.
  */
-function storeCaller(object, adapt) {
+const storeCaller = (function storeCaller(object, adapt) {
   const ref = new WeakRef(object);
   return async (op, key, value, ttlSeconds) => {
     const target = ref.deref();
@@ -45,13 +48,13 @@ function storeCaller(object, adapt) {
     else if (typeof store.delete === 'function') await store.delete(key);
     return null;
   };
-}
+});
 
 /** A Catalyst app's default cache segment as a store, within its limits. */
-function catalystSegmentStore(app) {
-  const segment = () => app.cache().segment();
+const catalystSegmentStore = (function catalystSegmentStore(app) {
+  const segment = (function segment() { return app.cache().segment(); });
   return {
-    get: (key) => segment().get(key),
+    get: (function get(key) { return segment().get(key); }),
     put(key, value, ttlSeconds) {
       if (value.length > CATALYST_MAX_VALUE) {
         throw new RangeError(`the entry is ${value.length} characters; Catalyst Cache holds at most ${CATALYST_MAX_VALUE}`);
@@ -64,7 +67,7 @@ function catalystSegmentStore(app) {
       return typeof target.delete === 'function' ? target.delete(key) : undefined;
     },
   };
-}
+});
 
 const NO_CA = Object.freeze([]);
 const urlStores = new Map();
@@ -114,16 +117,16 @@ const DEFAULT_STORE_TIMEOUT_MS = 2000;
  * the store's `get` called on the JS thread (a cache miss reads it here and
  * hands the text to the engine, instead of a round trip through tokio).
  */
-function objectStore(object, name, adapt, timeoutMs) {
+const objectStore = (function objectStore(object, name, adapt, timeoutMs) {
   let store = objectStores.get(object);
   if (store === undefined) {
     const adapted = adapt(object);
-    const read = new JsRead((key) => adapted.get(key), new Deadlines(timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS));
+    const read = new JsRead((function get(key) { return adapted.get(key); }), new Deadlines(timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS));
     store = { handle: native.jsStore(name, storeCaller(object, adapt), timeoutMs), read };
     objectStores.set(object, store);
   }
   return store;
-}
+});
 
 /**
  * A store read on the JS thread. `read(key)` answers the store's text for
@@ -143,18 +146,19 @@ class JsRead {
     this.#deadlines = deadlines;
   }
 
-  read(key) {
-    const answer = this.#get(key);
-    if (answer !== null && typeof answer === 'object' && typeof answer.then === 'function') return answer;
-    return storedString(answer);
-  }
-
-  bound(promise, reader) {
-    return this.#deadlines.bound(promise, reader);
+  static {
+    JsRead.prototype.read = (function read(key) {
+      const answer = this.#get(key);
+      if (answer !== null && typeof answer === 'object' && typeof answer.then === 'function') return answer;
+      return storedString(answer);
+    });
+    JsRead.prototype.bound = (function bound(promise, reader) {
+      return this.#deadlines.bound(promise, reader);
+    });
   }
 }
 
-function hop() {}
+const hop = (function hop() {});
 
 /**
  * Bounds promises by one timeout. Deadlines come in the order the promises
@@ -175,68 +179,71 @@ class Deadlines {
     this.#ms = ms;
   }
 
-  /**
-   * A promise of `reader.value(text)` once `promise` fulfils with an answer
-   * `storedString` makes text of, else of `reader.failed()` (a rejection, a
-   * garbage answer, or the timeout passed first).
-   */
-  bound(promise, reader) {
-    return new Promise((resolve) => {
-      const pending = { at: Date.now() + this.#ms, resolve, reader, settled: false };
-      this.#queue.push(pending);
-      if (this.#timer === undefined && !this.#checking) this.#checkSoon();
-      promise.then(
-        (answer) => {
-          if (!this.#settle(pending)) return;
-          let text;
-          try {
-            text = storedString(answer);
-          } catch {
-            resolve(reader.failed());
-            return;
-          }
-          resolve(reader.value(text));
-        },
-        () => {
-          if (this.#settle(pending)) resolve(reader.failed());
-        },
-      );
+  static {
+    /**
+     * A promise of `reader.value(text)` once `promise` fulfils with an answer
+     * `storedString` makes text of, else of `reader.failed()` (a rejection, a
+     * garbage answer, or the timeout passed first).
+     */
+    Deadlines.prototype.bound = (function bound(promise, reader) {
+      const deadlines = this;
+      return new Promise((function settleRead(resolve) {
+        const pending = { at: Date.now() + deadlines.#ms, resolve, reader, settled: false };
+        deadlines.#queue.push(pending);
+        if (deadlines.#timer === undefined && !deadlines.#checking) checkSoon(deadlines);
+        promise.then(
+          (function answered(answer) {
+            if (!settle(deadlines, pending)) return;
+            let text;
+            try {
+              text = storedString(answer);
+            } catch {
+              resolve(reader.failed());
+              return;
+            }
+            resolve(reader.value(text));
+          }),
+          (function rejected() {
+            if (settle(deadlines, pending)) resolve(reader.failed());
+          }),
+        );
+      }));
+    });
+
+    /** Marks `pending` settled (false if it was already: it timed out) and drops the settled reads at the head. */
+    const settle = (function settle(deadlines, pending) {
+      if (pending.settled) return false;
+      pending.settled = true;
+      const queue = deadlines.#queue;
+      while (queue.length > 0 && queue[0].settled) queue.shift();
+      return true;
+    });
+
+    /**
+     * Arms the timer a few microtasks from now. The first check of a store
+     * arms it only if a read is still pending then: a store answering from
+     * memory has answered by then, so a process's first read costs no timer
+     * (a process's first timer, immediate or tick costs more than a hundred
+     * times such a read; promise hops cost nothing extra). Later checks arm
+     * it whatever is pending, for the store timeout: while it is armed, reads
+     * start no check at all, and a busy store costs one check and one timer
+     * per timeout period instead of a check per read. Microtasks all run
+     * before any I/O or timer, so a read that waits on I/O is bounded from
+     * its start all the same.
+     */
+    const checkSoon = (function checkSoon(deadlines) {
+      deadlines.#checking = true;
+      Promise.resolve().then(hop).then(hop).then(hop).then((function check() {
+        deadlines.#checking = false;
+        if (deadlines.#timer !== undefined) return;
+        if (deadlines.#queue.length > 0 || deadlines.#checked) deadlines.#arm();
+        deadlines.#checked = true;
+      }));
     });
   }
 
-  /** Marks `pending` settled (false if it was already: it timed out) and drops the settled reads at the head. */
-  #settle(pending) {
-    if (pending.settled) return false;
-    pending.settled = true;
-    const queue = this.#queue;
-    while (queue.length > 0 && queue[0].settled) queue.shift();
-    return true;
-  }
-
   /**
-   * Arms the timer a few microtasks from now. The first check of a store
-   * arms it only if a read is still pending then: a store answering from
-   * memory has answered by then, so a process's first read costs no timer
-   * (a process's first timer, immediate or tick costs more than a hundred
-   * times such a read; promise hops cost nothing extra). Later checks arm
-   * it whatever is pending, for the store timeout: while it is armed, reads
-   * start no check at all, and a busy store costs one check and one timer
-   * per timeout period instead of a check per read. Microtasks all run
-   * before any I/O or timer, so a read that waits on I/O is bounded from
-   * its start all the same.
-   */
-  #checkSoon() {
-    this.#checking = true;
-    Promise.resolve().then(hop).then(hop).then(hop).then(() => {
-      this.#checking = false;
-      if (this.#timer !== undefined) return;
-      if (this.#queue.length > 0 || this.#checked) this.#arm();
-      this.#checked = true;
-    });
-  }
-
-  /**
-   * Arms the timer for the oldest pending read (`#settle` and `#expire`
+   * Arms the timer for the oldest pending read (`settle` and `#expire`
    * leave none settled at the head), else for one timeout from now.
    */
   #arm() {
@@ -279,7 +286,7 @@ const plainOptionsOf = new WeakMap();
  * for every such Connection over that store, so they are made once (a
  * per-request Connection costs no native call for them).
  */
-function plainOptions(store, refreshAhead) {
+const plainOptions = (function plainOptions(store, refreshAhead) {
   let pair = plainOptionsOf.get(store);
   if (pair === undefined) {
     pair = [undefined, undefined];
@@ -288,7 +295,7 @@ function plainOptions(store, refreshAhead) {
   const index = refreshAhead ? 0 : 1;
   if (pair[index] === undefined) pair[index] = native.callOptions(store, refreshAhead, undefined, undefined);
   return pair[index];
-}
+});
 
 /**
  * A Connection's store: resolved at once for URLs (a bad one throws from the
@@ -351,42 +358,46 @@ class StoreChoice {
     }
   }
 
-  /**
-   * The native call options: store, refresh-ahead, the event listener of
-   * `sink` (a Connection's EventSink, or undefined) when anyone would see its
-   * events, and `{ timeoutMs, ca }`. Without a listener they are made once
-   * per store; with one, once per sink (a Connection that starts listening
-   * gets them from its next call).
-   */
-  optionsFor(sink) {
-    if (sink !== undefined && sink.wanted) {
-      return sink.callOptions(() => native.callOptions(this.#store(), this.#refreshAhead, (event) => sink.handle(event), this.#extra));
-    }
-    return (this.#options ??= this.#extra === undefined
-      ? plainOptions(this.#store(), this.#refreshAhead)
-      : native.callOptions(this.#store(), this.#refreshAhead, undefined, this.#extra));
-  }
+  static {
+    /**
+     * The native call options: store, refresh-ahead, the event listener of
+     * `sink` (a Connection's EventSink, or undefined) when anyone would see its
+     * events, and `{ timeoutMs, ca }`. Without a listener they are made once
+     * per store; with one, once per sink (a Connection that starts listening
+     * gets them from its next call).
+     */
+    StoreChoice.prototype.optionsFor = (function optionsFor(sink) {
+      if (sink !== undefined && sink.wanted) {
+        const choice = this;
+        return sink.callOptions(() => native.callOptions(storeHandle(choice), choice.#refreshAhead, (event) => sink.handle(event), choice.#extra));
+      }
+      return (this.#options ??= this.#extra === undefined
+        ? plainOptions(storeHandle(this), this.#refreshAhead)
+        : native.callOptions(storeHandle(this), this.#refreshAhead, undefined, this.#extra));
+    });
 
-  /**
-   * The store read on the JS thread (a `JsRead`): a Catalyst app's or a
-   * custom object's `get`, or a GET on a `redis://` store; undefined for the
-   * other native stores.
-   */
-  get jsRead() {
-    if (this.#source !== undefined) this.#store();
-    return this.#read;
-  }
+    /**
+     * The store read on the JS thread (a `JsRead`): a Catalyst app's or a
+     * custom object's `get`, or a GET on a `redis://` store; undefined for the
+     * other native stores.
+     */
+    Object.defineProperty(StoreChoice.prototype, 'jsRead', { configurable: true, get: (function jsRead() {
+      if (this.#source !== undefined) storeHandle(this);
+      return this.#read;
+    }) });
 
-  #store() {
-    if (this.#handle === undefined) {
-      const source = this.#source;
-      const store = typeof source.cache === 'function'
-        ? objectStore(source, 'catalyst-cache', catalystSegmentStore, undefined)
-        : objectStore(source.store, 'js-store', (store) => store, timeoutOption(source));
-      this.#handle = store.handle;
-      this.#read = store.read;
-    }
-    return this.#handle;
+    /** The native store's handle, made on first use for a JS object. */
+    const storeHandle = (function storeHandle(choice) {
+      if (choice.#handle === undefined) {
+        const source = choice.#source;
+        const store = typeof source.cache === 'function'
+          ? objectStore(source, 'catalyst-cache', catalystSegmentStore, undefined)
+          : objectStore(source.store, 'js-store', (function adaptedAsIs(object) { return object; }), timeoutOption(source));
+        choice.#handle = store.handle;
+        choice.#read = store.read;
+      }
+      return choice.#handle;
+    });
   }
 }
 
@@ -399,7 +410,7 @@ let noAppChoice;
  * Connection over the same app (or none) without options, so a
  * per-request Connection costs no store object of its own.
  */
-function storeChoice(app, options) {
+const storeChoice = (function storeChoice(app, options) {
   if (options !== undefined) return new StoreChoice(app, options);
   if (app === undefined) return (noAppChoice ??= new StoreChoice(undefined, undefined));
   let choice = sharedChoices.get(app);
@@ -408,6 +419,6 @@ function storeChoice(app, options) {
     sharedChoices.set(app, choice);
   }
   return choice;
-}
+});
 
 module.exports = { storeChoice };
