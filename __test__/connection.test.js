@@ -29,6 +29,29 @@ test('an object is kept as connectionJson and yields Connector instances', () =>
   assert.equal(connection.getComponentVersion(), pkg.version);
 });
 
+test('methods are shaped as a class body makes them: on the prototype, writable, configurable, not enumerable', () => {
+  // Some are set in a static block (so V8 compiles them when the module loads): they must not differ.
+  const connection = new Connection({ c: settings(url) });
+  const connector = connection.getConnector('c');
+  for (const prototype of [Object.getPrototypeOf(connection), Object.getPrototypeOf(connector)]) {
+    const names = Object.getOwnPropertyNames(prototype).filter((name) => name !== 'constructor');
+    assert.ok(names.includes('getConnector') || names.includes('getAccessToken'));
+    for (const name of names) {
+      const descriptor = Object.getOwnPropertyDescriptor(prototype, name);
+      assert.equal(descriptor.enumerable, false, name);
+      assert.equal(descriptor.configurable, true, name);
+      if ('value' in descriptor) {
+        assert.equal(typeof descriptor.value, 'function', name);
+        assert.equal(descriptor.writable, true, name);
+        assert.equal(descriptor.value.name, name);
+      }
+    }
+  }
+  const enumerated = (object) => { const keys = []; for (const key in object) keys.push(key); return keys; };
+  assert.deepEqual(enumerated(connector), ['connectorName']);
+  assert.deepEqual(enumerated(connection), []);
+});
+
 test('refresh_in is exposed in milliseconds', () => {
   const connector = new Connection({ c: settings(url, { refresh_in: '120' }) }).getConnector('c');
   assert.equal(connector.refreshIn, 120000);
