@@ -206,12 +206,13 @@ class Connector {
     return native.apiDomain(this.#handle);
   }
 
-  /**
-   * A valid access token. `{ signal }`: this call rejects (AbortError,
-   * `app/ABORTED`) as soon as the signal aborts; a refresh other callers
-   * wait on goes on.
-   */
+  // Methods a first token call runs, compiled when the module loads (see the top of this file).
   static {
+    /**
+     * A valid access token. `{ signal }`: this call rejects (AbortError,
+     * `app/ABORTED`) as soon as the signal aborts; a refresh other callers
+     * wait on goes on.
+     */
     Object.defineProperty(Connector.prototype, 'getAccessToken', { writable: true, configurable: true, value: (function getAccessToken(options) {
       const handle = this.#handle;
       if (options === undefined && board !== undefined) {
@@ -411,6 +412,7 @@ class Connection {
     storeOf = (function storeOf(connection) {
       return connection.#store;
     });
+    /** The connector `connectorName` of the connection JSON (throws like the JS package when it is missing or invalid). */
     Object.defineProperty(Connection.prototype, 'getConnector', { writable: true, configurable: true, value: (function getConnector(connectorName) {
       const name = String(connectorName);
       if (this.#json === null) native.openConnector(name, null, false); // throws app/invalid_input

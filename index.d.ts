@@ -335,6 +335,9 @@ export declare function jsStore(name: string, call: (op: string, key: string, va
  */
 export declare function keepSettings(handle: number, replaced: number): number
 
+/** How many settings are kept, all environments together (for tests). */
+export declare function keptSettingsCount(): number
+
 /** Slots in the process (referenced, or unreferenced and still busy). */
 export declare function liveSlots(): number
 

@@ -838,6 +838,7 @@ module.exports.getToken = nativeBinding.getToken
 module.exports.invalidateToken = nativeBinding.invalidateToken
 module.exports.jsStore = nativeBinding.jsStore
 module.exports.keepSettings = nativeBinding.keepSettings
+module.exports.keptSettingsCount = nativeBinding.keptSettingsCount
 module.exports.liveSlots = nativeBinding.liveSlots
 module.exports.memoryStore = nativeBinding.memoryStore
 module.exports.newCodeVerifier = nativeBinding.newCodeVerifier

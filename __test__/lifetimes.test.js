@@ -125,3 +125,22 @@ test('a worker thread\'s kept settings never open the main thread\'s connectors 
   ]);
   assert.equal(sent.filter((line) => line.includes('?who=worker')).length, 1);
 });
+
+test('a terminated worker thread leaves no kept settings behind', async () => {
+  const { Worker } = require('node:worker_threads');
+  const native = require('../index.js');
+  const packageRoot = JSON.stringify(require('node:path').resolve(__dirname, '..'));
+  const before = native.keptSettingsCount();
+  // Three connectors with settings of their own: the worker's copy keeps three.
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { Connection } = require(${packageRoot});
+    for (const n of [1, 2, 3]) new Connection({ c: { ...workerData, client_id: 'worker-' + n } }).getConnector('c');
+    parentPort.postMessage(require(${packageRoot} + '/index.js').keptSettingsCount());`;
+  const worker = new Worker(code, { eval: true, workerData: settings(mock.url) });
+  const during = await new Promise((resolve) => worker.once('message', resolve));
+  assert.equal(during, before + 3);
+  await worker.terminate();
+  await eventually(() => native.keptSettingsCount() === before, 2000);
+  assert.equal(native.keptSettingsCount(), before);
+});

@@ -4,16 +4,18 @@
 //! token (a multi-user application's per-request connectors) opens with the
 //! id and the token — no serialization, no parsing, no interning. Ids are
 //! unique in the process, so each copy of `connector.js` (one per worker
-//! thread) only ever opens the settings it kept itself.
+//! thread) only ever opens the settings it kept itself; what a copy kept is
+//! dropped with its JS environment (a terminated worker leaves nothing).
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, LazyLock, Mutex};
 
+use napi::Env;
 use napi_derive::napi;
 use rustc_hash::FxBuildHasher;
 
-use super::token_calls::ahead_queue;
+use super::token_calls::open_slot;
 use crate::engine::config::{ConnectorConfig, SharedSettings};
 use crate::engine::slot::registry;
 use crate::support::ids::next_nonzero;
@@ -27,16 +29,46 @@ static KEPT_SETTINGS: LazyLock<Mutex<HashMap<u32, Arc<SharedSettings>, FxBuildHa
 /// and returns their id, dropping those kept under `replaced` (0: none);
 /// 0 for an unknown handle (nothing is kept).
 #[napi(js_name = "keepSettings")]
-pub fn keep_settings(handle: u32, replaced: u32) -> u32 {
+pub fn keep_settings(env: Env, handle: u32, replaced: u32) -> u32 {
     let Some(slot) = registry::get(handle) else {
         return 0;
     };
     static NEXT_ID: AtomicU32 = AtomicU32::new(1);
     let id = next_nonzero(&NEXT_ID);
-    let mut kept = lock(&KEPT_SETTINGS);
-    kept.remove(&replaced);
-    kept.insert(id, slot.config().shared().clone());
+    {
+        let mut kept = lock(&KEPT_SETTINGS);
+        kept.remove(&replaced);
+        kept.insert(id, slot.config().shared().clone());
+    }
+    note_in_env(&env, id, replaced);
     id
+}
+
+/// The ids one JS environment (the main thread, a worker thread) has kept,
+/// dropped from the kept settings when that environment is torn down.
+struct EnvKept(Vec<u32>);
+
+/// Notes in `env`'s instance data that it keeps `id` and no longer `replaced`.
+/// (If the data cannot be set, the ids stay kept until the process ends, as
+/// they would without it: a few hundred bytes each.)
+fn note_in_env(env: &Env, id: u32, replaced: u32) {
+    if let Ok(Some(EnvKept(ids))) = env.get_instance_data::<EnvKept>() {
+        ids.retain(|&known| known != replaced);
+        ids.push(id);
+        return;
+    }
+    let _ = env.set_instance_data(EnvKept(vec![id]), (), |context| {
+        let mut kept = lock(&KEPT_SETTINGS);
+        for id in context.value.0 {
+            kept.remove(&id);
+        }
+    });
+}
+
+/// How many settings are kept, all environments together (for tests).
+#[napi(js_name = "keptSettingsCount")]
+pub fn kept_settings_count() -> u32 {
+    lock(&KEPT_SETTINGS).len() as u32
 }
 
 /// Opens (as `openConnector` does) the connector with the settings kept
@@ -47,7 +79,5 @@ pub fn open_kept(id: u32, refresh_token: Option<String>) -> u32 {
     let Some(shared) = lock(&KEPT_SETTINGS).get(&id).cloned() else {
         return 0;
     };
-    let config = ConnectorConfig::with_refresh_token(shared, refresh_token);
-    ahead_queue();
-    registry::open(config).0
+    open_slot(ConnectorConfig::with_refresh_token(shared, refresh_token))
 }

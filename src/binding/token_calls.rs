@@ -56,9 +56,15 @@ pub fn open_connector(
         None => ConnectorConfig::from_entry(&name, &serde_json::Value::Null),
     }
     .map_err(|e| js_error(&env, &e))?;
-    // Refreshes ahead of this process's slots wait in the one queue.
+    Ok(open_slot(config))
+}
+
+/// Opens the slot of `config` and returns its handle (carrying one reference
+/// for the caller). Refreshes ahead of this process's slots wait in the one
+/// queue, started with the first slot.
+pub(crate) fn open_slot(config: ConnectorConfig) -> u32 {
     ahead_queue();
-    Ok(registry::open(config).0)
+    registry::open(config).0
 }
 
 /// Gives back a reference taken by `openConnector`, `openKept` or
