@@ -14,8 +14,8 @@ const path = require('node:path');
 const CONNECTORS = Number(process.env.BENCH_CONNECTORS || 100_000);
 const FIRST_CALLS = 5000; // measured first calls, each on a new connector
 const WARM_UPS = 10_000; // steady state: first calls made before the measured ones
-const FRESH_RUNS = 5;
-const FIRST_CALL_ROUNDS = 5;
+const FRESH_RUNS = 7;
+const FIRST_CALL_ROUNDS = 7;
 
 const fmt = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
 const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
