@@ -86,8 +86,8 @@ test('a reply longer than the read buffer, ending in a multi-byte character cut 
   }
 });
 
-test('error, null, integer, status and array replies', async () => {
-  const replies = ['-ERR wrong kind\r\n', '$-1\r\n', ':42\r\n', '+OK\r\n', '*2\r\n$1\r\na\r\n:7\r\n', '$x\r\n'];
+test('error, null, integer, status and array replies; a reply that is not RESP fails the connection', async () => {
+  const replies = ['-ERR wrong kind\r\n', '$-1\r\n', ':42\r\n', '+OK\r\n', '*2\r\n$1\r\na\r\n:7\r\n', '$x\r\n$2\r\nno\r\n', '$2\r\nok\r\n'];
   const { url } = await respServer((n) => [replies[n - 1]]);
   const client = redisClient(url, storeError);
   try {
@@ -96,7 +96,9 @@ test('error, null, integer, status and array replies', async () => {
     assert.equal(await client.command('INCR', 'k'), 42);
     assert.equal(await client.command('SET', 'k', 'v'), 'OK');
     assert.deepEqual(await client.command('MGET', 'a', 'b'), ['a', 7]);
-    await assert.rejects(client.command('GET', 'k'), { code: 'STORE', message: 'Redis: malformed Redis bulk length' });
+    // Not RESP: the connection cannot be followed past it, so it fails as a whole (what follows is not taken as a reply).
+    await assert.rejects(client.command('GET', 'k'), { code: 'STORE', message: /sent a malformed bulk length/ });
+    assert.equal(await client.command('GET', 'k'), 'ok', 'the next command opens a new connection');
   } finally {
     client.close();
   }
@@ -117,6 +119,53 @@ test('a connection closed with a command pending rejects it, and the next comman
     await assert.rejects(client.command('GET', 'k'), { code: 'STORE', message: /closed the connection/ });
     assert.equal(await client.command('GET', 'k'), 'ok');
     assert.equal(connections, 1);
+  } finally {
+    client.close();
+  }
+});
+
+test('with timeoutMs, a command Redis never answers fails, and the next opens a new connection', async () => {
+  const { url, sockets } = await respServer((n) => (n === 1 ? [] : ['$2\r\nok\r\n']));
+  const client = redisClient(url, storeError, 100);
+  try {
+    const started = Date.now();
+    await assert.rejects(client.command('GET', 'k'), { code: 'STORE', message: /no reply within 100 ms/ });
+    assert.ok(Date.now() - started < 2000, 'bounded by the timeout');
+    assert.equal(await client.command('GET', 'k'), 'ok');
+    assert.equal(sockets.size, 1, 'the silent connection was closed');
+  } finally {
+    client.close();
+  }
+});
+
+test('a Redis that never answers does not keep the process alive (child process)', async () => {
+  const { spawn } = require('node:child_process');
+  const { url } = await respServer(() => []);
+  const code = `
+    const { redisClient } = require(${JSON.stringify(require.resolve('../lib/redis-client.js'))});
+    const client = redisClient(${JSON.stringify(url)}, (m) => new Error(m), 200);
+    client.command('GET', 'k').then(() => console.log('answered'), (e) => console.log(e.message));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk) => { out += chunk; });
+  const exited = await Promise.race([
+    new Promise((resolve) => child.on('exit', () => resolve(true))),
+    new Promise((resolve) => setTimeout(() => resolve(false), 10_000)),
+  ]);
+  if (!exited) child.kill('SIGKILL');
+  assert.equal(exited, true, 'the child exited by itself');
+  assert.match(out, /no reply within 200 ms/);
+});
+
+test('close() then a command: the old connection closing does not fail the new one', async () => {
+  const { url } = await respServer((n) => (n === 1 ? ['$3\r\none\r\n'] : [`$3\r\nv${String(n).padStart(2, '0')}\r\n`]));
+  const client = redisClient(url, storeError);
+  try {
+    assert.equal(await client.command('GET', 'a'), 'one');
+    client.close();
+    const next = client.command('GET', 'b');
+    // The old socket's 'close' arrives while the new command waits.
+    assert.equal(await next, 'v02');
   } finally {
     client.close();
   }

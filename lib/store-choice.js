@@ -105,8 +105,11 @@ function urlStore(url, keyPrefix, timeoutMs) {
 
 function redisRead(url, keyPrefix, timeoutMs) {
   if (!url.startsWith('redis://')) return undefined;
-  const client = redisClient(url, (message) => new Error(message));
-  return new JsRead((key) => client.command('GET', `${keyPrefix}${key}`), new Deadlines(timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS));
+  const ms = timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+  // The same timeout bounds the caller (Deadlines) and the connection: a read
+  // Redis never answers does not keep the process alive.
+  const client = redisClient(url, (message) => new Error(message), ms);
+  return new JsRead((key) => client.command('GET', `${keyPrefix}${key}`), new Deadlines(ms));
 }
 
 /** The store's default timeout when storeTimeoutMs is not given (as the native guard's). */

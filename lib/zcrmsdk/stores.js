@@ -208,7 +208,7 @@ function fileStore(file) {
 
 /** Redis: one key per user, `zcrmsdk:oauthtokens:<user>`, holding the row as JSON. */
 function redisStore(url, timeoutMs) {
-  const client = redisClient(url, (message) => zcrmError('zcrmsdk/STORE_ERROR', message));
+  const client = redisClient(url, (message) => zcrmError('zcrmsdk/STORE_ERROR', message), timeoutMs);
   const key = (user) => `zcrmsdk:oauthtokens:${user}`;
   return {
     async get(user) {

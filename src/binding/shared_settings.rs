@@ -52,10 +52,15 @@ struct EnvKept(Vec<u32>);
 /// (If the data cannot be set, the ids stay kept until the process ends, as
 /// they would without it: a few hundred bytes each.)
 fn note_in_env(env: &Env, id: u32, replaced: u32) {
-    if let Ok(Some(EnvKept(ids))) = env.get_instance_data::<EnvKept>() {
-        ids.retain(|&known| known != replaced);
-        ids.push(id);
-        return;
+    match env.get_instance_data::<EnvKept>() {
+        Ok(Some(EnvKept(ids))) => {
+            ids.retain(|&known| known != replaced);
+            ids.push(id);
+            return;
+        }
+        Ok(None) => {}
+        // Someone else's data: never replace it.
+        Err(_) => return,
     }
     let _ = env.set_instance_data(EnvKept(vec![id]), (), |context| {
         let mut kept = lock(&KEPT_SETTINGS);
