@@ -9,6 +9,8 @@
 // static block — which V8 compiles when the module loads: compiled lazily,
 // each would be parsed twice and compiled on the caller's time (see "Compiled
 // at load" in the README). The other functions are ordinary declarations.
+// (Methods set that way are ordinary functions, constructible unlike class
+// methods; nothing calls them with `new`.)
 
 const { readFileSync } = require('node:fs');
 const native = require('./index.js');
