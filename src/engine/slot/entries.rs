@@ -14,7 +14,7 @@ use super::shared::{SharedFailure, SharedSource};
 
 use crate::engine::entry::fields::EntryFields;
 use crate::engine::entry::stored::{
-    decode_async, decode_fields_now, encode_async, mentions_owner, owner_of, ttl, with_owner,
+    decode_async, decode_fields_now, encode_async, owner_of, ttl, with_owner,
 };
 use crate::engine::error::{known_code, ConnectorError, Result};
 use crate::engine::token::Token;
@@ -189,12 +189,11 @@ impl SharedSource {
         let Some(value) = value else {
             return Some(Ok(None));
         };
-        // Parsed once, for the owner and the token. Only an entry whose text
-        // names an owner is checked for it (see `mentions_owner`).
+        // Parsed once, for the owner and the token.
         let Some(fields) = EntryFields::parse(value) else {
             return Some(Ok(None));
         };
-        if mentions_owner(value) && fields.owner().is_some_and(|owner| owner != self.strong()) {
+        if fields.owner().is_some_and(|owner| owner != self.strong()) {
             // Another configuration's entry: move to our own keys (which the
             // refresh path then reads).
             self.collide();
