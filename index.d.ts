@@ -320,6 +320,12 @@ export interface HttpOptions {
 }
 
 /**
+ * How many distinct settings the process holds, kept or in use by a
+ * connector (for tests: none outlives its last connector).
+ */
+export declare function internedSettingsCount(): number
+
+/**
  * Drops `access_token` if it is the connector's current token (an API
  * rejected it); the next call refreshes. Returns whether it was current.
  */
@@ -331,7 +337,8 @@ export declare function jsStore(name: string, call: (op: string, key: string, va
 /**
  * Keeps the settings (but the refresh token) of the slot behind `handle`
  * and returns their id, dropping those kept under `replaced` (0: none);
- * 0 for an unknown handle (nothing is kept).
+ * 0 for an unknown handle (then only `replaced` is dropped: `handle` 0
+ * forgets).
  */
 export declare function keepSettings(handle: number, replaced: number): number
 

@@ -835,6 +835,7 @@ module.exports.connectorUrls = nativeBinding.connectorUrls
 module.exports.exchangeCode = nativeBinding.exchangeCode
 module.exports.freshBoard = nativeBinding.freshBoard
 module.exports.getToken = nativeBinding.getToken
+module.exports.internedSettingsCount = nativeBinding.internedSettingsCount
 module.exports.invalidateToken = nativeBinding.invalidateToken
 module.exports.jsStore = nativeBinding.jsStore
 module.exports.keepSettings = nativeBinding.keepSettings

@@ -131,11 +131,14 @@ test('a terminated worker thread leaves no kept settings behind', async () => {
   const native = require('../index.js');
   const packageRoot = JSON.stringify(require('node:path').resolve(__dirname, '..'));
   const before = native.keptSettingsCount();
-  // Three connectors with settings of their own: the worker's copy keeps three.
+  // Three settings of its own, each opened for two users (settings are kept
+  // when seen again): the worker's copy keeps three.
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     const { Connection } = require(${packageRoot});
-    for (const n of [1, 2, 3]) new Connection({ c: { ...workerData, client_id: 'worker-' + n } }).getConnector('c');
+    for (const n of [1, 2, 3]) {
+      for (const user of ['a', 'b']) new Connection({ c: { ...workerData, client_id: 'worker-' + n, refresh_token: user } }).getConnector('c');
+    }
     parentPort.postMessage(require(${packageRoot} + '/index.js').keptSettingsCount());`;
   const worker = new Worker(code, { eval: true, workerData: settings(mock.url) });
   const during = await new Promise((resolve) => worker.once('message', resolve));
@@ -143,4 +146,39 @@ test('a terminated worker thread leaves no kept settings behind', async () => {
   await worker.terminate();
   await eventually(() => native.keptSettingsCount() === before, 2000);
   assert.equal(native.keptSettingsCount(), before);
+});
+
+test('settings are kept when seen a second time, at most eight, and none outlives its connectors', async () => {
+  const native = require('../index.js');
+  const base = settings(mock.url);
+  // Eight settings seen once push out whatever earlier tests had kept.
+  for (let i = 0; i < 8; i++) new Connection({ c: { ...base, client_id: `flush-${i}` } }).getConnector('c');
+  await collect();
+  const keptBefore = native.keptSettingsCount();
+  const internedBefore = native.internedSettingsCount();
+  // Many apps in one process: 40 distinct configurations, each opened once,
+  // are not kept, but each is held while its connector lives.
+  let connectors = Array.from({ length: 40 }, (_, i) => new Connection({ c: { ...base, client_id: `app-${i}` } }).getConnector('c'));
+  assert.equal(native.keptSettingsCount(), keptBefore);
+  assert.equal(native.internedSettingsCount(), internedBefore + 40);
+  // One app, many users: its settings are kept from the second user on, and
+  // later users open from them (same settings, no new copy).
+  const users = Array.from({ length: 5 }, (_, i) => new Connection({ c: { ...base, redirect_url: 'https://one-app.example/cb', refresh_token: `user-${i}` } }).getConnector('c'));
+  assert.equal(native.keptSettingsCount(), keptBefore + 1);
+  assert.equal(native.internedSettingsCount(), internedBefore + 41);
+  const tokens = await Promise.all(users.map((c) => c.getAccessToken()));
+  assert.equal(new Set(tokens).size, 5, 'each user has a token of its own');
+  // Eight more configurations seen twice push the first kept one out: the engine keeps no more than eight.
+  for (let i = 0; i < 8; i++) {
+    for (const user of ['a', 'b']) new Connection({ c: { ...base, client_id: `kept-${i}`, refresh_token: user } }).getConnector('c');
+  }
+  assert.ok(native.keptSettingsCount() - keptBefore <= 8, `${native.keptSettingsCount() - keptBefore} kept`);
+  // Once every connector is collected, only the kept settings are left.
+  connectors = null;
+  users.length = 0;
+  await eventually(async () => {
+    await collect();
+    return native.internedSettingsCount() - internedBefore <= native.keptSettingsCount() - keptBefore;
+  }, 5000);
+  assert.ok(native.internedSettingsCount() - internedBefore <= 8);
 });

@@ -26,12 +26,21 @@ function versus(ours, peer) {
   return `${r.toFixed(2)}x ${r <= 1 ? '(ahead or equal)' : '(behind)'}`;
 }
 
+/**
+ * Connector settings number `i`. BENCH_SHAPE picks what differs between
+ * connectors: 'tokens' (default) only the refresh token — one app, one
+ * connector per user; 'configs' the client id and secret and the token URLs
+ * too — many apps or tenants in one process, which the kept-settings path
+ * of the engine cannot serve.
+ */
 function settingsFor(i, url) {
+  const configs = process.env.BENCH_SHAPE === 'configs';
+  const tokenUrl = configs ? `${url}/t${i}` : url;
   return {
-    client_id: '1000.CLIENTID',
-    client_secret: 'client-secret-value',
-    auth_url: url,
-    refresh_url: url,
+    client_id: configs ? `1000.CLIENT${i}` : '1000.CLIENTID',
+    client_secret: configs ? `client-secret-${i}` : 'client-secret-value',
+    auth_url: tokenUrl,
+    refresh_url: tokenUrl,
     refresh_token: `1000.refresh-token-${process.pid}-${i}`,
     redirect_url: 'https://app.example.com/callback',
     expires_in: 3600,

@@ -1,11 +1,13 @@
 'use strict';
 // Opening a validated settings record's slot. Most applications open many
 // connectors whose settings differ only in the refresh token (one per user,
-// a Connection per request): the engine keeps the other settings of the
-// last few records opened (`keepSettings`, under ids unique in the process:
-// each worker thread's copy of this module opens only what it kept), and a
-// record equal to one of them but for its refresh token opens with that id
-// and the token (`openKept`) — nothing serialized, parsed or interned again.
+// a Connection per request): the engine keeps the other settings of a few
+// recent records (`keepSettings`, under ids unique in the process: each
+// worker thread's copy of this module opens only what it kept), and a record
+// equal to one of them but for its refresh token opens with that id and the
+// token (`openKept`) — nothing serialized, parsed or interned again.
+// Settings are kept when they are seen a second time, so a process opening
+// many distinct configurations (many apps or tenants) pays nothing for it.
 // Any other record crosses whole (`positional`) and is checked by the engine.
 //
 // Parenthesized function expressions are on a first token call's path: V8
@@ -15,9 +17,13 @@ const native = require('../index.js');
 const { CatalystConnectorError } = require('./error.js');
 const { positional, sameCommonSettings } = require('./settings.js');
 
-/** How many settings the engine keeps for this module. */
+/** How many recent settings this module remembers (and the engine keeps, once seen twice). */
 const KEPT = 8;
-/** Per kept place: the record fields it was made from and their `id` (a copy: holding a record would keep its slot). */
+/**
+ * Per place: the record fields it was made from and the `id` the engine
+ * keeps them under (0: seen once, not kept yet). A copy: holding a record
+ * would keep its slot.
+ */
 const kept = new Array(KEPT).fill(undefined);
 let nextIndex = 0;
 
@@ -52,8 +58,9 @@ function plainToken(token) {
  */
 const openRecord = (function openRecord(record) {
   const index = record.rare === undefined ? keptIndex(record) : -1;
-  if (index >= 0 && plainToken(record.refresh_token)) {
-    const handle = native.openKept(kept[index].id, record.refresh_token ?? null);
+  const id = index >= 0 ? kept[index].id : 0;
+  if (id !== 0 && plainToken(record.refresh_token)) {
+    const handle = native.openKept(id, record.refresh_token ?? null);
     if (handle !== 0) return handle;
   }
   const name = record.name;
@@ -64,7 +71,12 @@ const openRecord = (function openRecord(record) {
     if (error instanceof CatalystConnectorError) throw error;
     throw new CatalystConnectorError('INVALID_ARGUMENT', `The settings of connector.${name} hold a value that is not JSON (a Symbol, a BigInt, a function or a cyclic object)`);
   }
-  if (index < 0 && keepable(record)) keep(record, handle);
+  if (index >= 0) {
+    // Seen before: keep them in the engine from now on.
+    if (id === 0) kept[index].id = native.keepSettings(handle, 0);
+  } else if (keepable(record)) {
+    remember(record);
+  }
   return handle;
 });
 
@@ -77,23 +89,24 @@ const keptIndex = (function keptIndex(record) {
   return -1;
 });
 
-/** Keeps `record`'s settings (but the refresh token) in the next place, in place of the oldest. */
-const keep = (function keep(record, handle) {
+/** Remembers `record`'s settings (but the refresh token) in the next place, in place of the oldest. */
+const remember = (function remember(record) {
   const index = nextIndex;
-  const id = native.keepSettings(handle, kept[index]?.id ?? 0);
-  if (id === 0) return;
+  const replaced = kept[index]?.id ?? 0;
+  if (replaced !== 0) native.keepSettings(0, replaced); // handle 0: the engine forgets them
   nextIndex = (index + 1) % KEPT;
-  kept[index] = {
-    client_id: record.client_id,
-    client_secret: record.client_secret,
-    auth_url: record.auth_url,
-    refresh_url: record.refresh_url,
-    redirect_url: record.redirect_url,
-    expires_in: record.expires_in,
-    refresh_in: record.refresh_in,
-    name: record.name,
-    id,
-  };
+  // The place's object is reused: a process opening many distinct
+  // configurations allocates nothing here.
+  const place = kept[index] ?? (kept[index] = {});
+  place.client_id = record.client_id;
+  place.client_secret = record.client_secret;
+  place.auth_url = record.auth_url;
+  place.refresh_url = record.refresh_url;
+  place.redirect_url = record.redirect_url;
+  place.expires_in = record.expires_in;
+  place.refresh_in = record.refresh_in;
+  place.name = record.name;
+  place.id = 0;
 });
 
 module.exports = { openRecord };

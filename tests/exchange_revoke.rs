@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{config, token_server};
+use zcatalyst_connector_rs::engine::config::ConnectorConfig;
 use zcatalyst_connector_rs::engine::oauth::OAuthClient;
 use zcatalyst_connector_rs::engine::slot::exchange::exchange_code;
 use zcatalyst_connector_rs::engine::slot::registry;
@@ -24,8 +25,10 @@ async fn an_exchange_publishes_in_the_new_refresh_tokens_slot_and_stores_it() {
         Duration::ZERO,
     )
     .await;
-    let mut original = config(&url, "1000.old-rt");
-    original.redirect_url = Some("https://example.com/cb".into());
+    let plain = config(&url, "1000.old-rt");
+    let mut parts = plain.parts();
+    parts.redirect_url = Some("https://example.com/cb".into());
+    let original = ConnectorConfig::from_parts(parts, plain.refresh_token.clone());
     let memory = Arc::new(MemoryStore::new());
     let store = Arc::new(GuardedStore::new(memory.clone(), Duration::from_secs(2)));
     let client = OAuthClient::new(Duration::from_secs(5));
@@ -59,8 +62,10 @@ async fn a_revocation_clears_the_slot_and_every_stored_entry() {
         Duration::ZERO,
     )
     .await;
-    let mut settings = config(&url, "1000.revoked-rt");
-    settings.provider.revoke_url = Some(url.clone());
+    let plain = config(&url, "1000.revoked-rt");
+    let mut parts = plain.parts();
+    parts.provider.revoke_url = Some(url.clone());
+    let settings = ConnectorConfig::from_parts(parts, plain.refresh_token.clone());
     let (_, slot) = registry::open(settings);
     let memory = Arc::new(MemoryStore::new());
     let store = Arc::new(GuardedStore::new(memory.clone(), Duration::from_secs(2)));

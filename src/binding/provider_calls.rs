@@ -1,6 +1,8 @@
 //! Provider-facing calls for `connector.js`: authorization URLs and PKCE,
 //! invalidation, revocation and the API header scheme. Internal.
 
+use std::borrow::Cow;
+
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -92,9 +94,8 @@ pub fn revoke_token<'e>(
 pub fn authorization_scheme(env: Env, handle: u32) -> Result<String> {
     Ok(slot(&env, handle)?
         .config()
-        .provider
-        .authorization_scheme
-        .clone())
+        .authorization_scheme()
+        .to_owned())
 }
 
 /// The endpoints a connector uses, with those a `data_centre` filled in.
@@ -120,10 +121,10 @@ pub fn connector_urls(env: Env, handle: u32) -> Result<ConnectorUrls> {
     let slot = slot(&env, handle)?;
     let config = slot.config();
     Ok(ConnectorUrls {
-        auth_url: config.auth_url.clone(),
-        refresh_url: config.refresh_url.clone(),
-        authorize_url: config.provider.authorize_url.clone(),
-        revoke_url: config.provider.revoke_url.clone(),
+        auth_url: config.auth_url().to_owned(),
+        refresh_url: config.refresh_url().to_owned(),
+        authorize_url: config.authorize_url().map(Cow::into_owned),
+        revoke_url: config.revoke_url().map(Cow::into_owned),
     })
 }
 
@@ -135,5 +136,5 @@ pub fn api_domain(env: Env, handle: u32) -> Result<Option<String>> {
     Ok(slot
         .current()
         .and_then(|token| token.api_domain.as_deref().map(str::to_owned))
-        .or_else(|| slot.config().provider.api_domain.clone()))
+        .or_else(|| slot.config().api_domain().map(Cow::into_owned)))
 }

@@ -9,37 +9,45 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU32;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex};
 
 use napi::Env;
 use napi_derive::napi;
 use rustc_hash::FxBuildHasher;
 
 use super::token_calls::open_slot;
-use crate::engine::config::{ConnectorConfig, SharedSettings};
+use crate::engine::config::{ConnectorConfig, SharedRef};
 use crate::engine::slot::registry;
 use crate::support::ids::next_nonzero;
 use crate::support::sync::lock;
 
 /// Kept settings by id (each copy of `connector.js` keeps at most eight).
-static KEPT_SETTINGS: LazyLock<Mutex<HashMap<u32, Arc<SharedSettings>, FxBuildHasher>>> =
+static KEPT_SETTINGS: LazyLock<Mutex<HashMap<u32, SharedRef, FxBuildHasher>>> =
     LazyLock::new(Mutex::default);
 
 /// Keeps the settings (but the refresh token) of the slot behind `handle`
 /// and returns their id, dropping those kept under `replaced` (0: none);
-/// 0 for an unknown handle (nothing is kept).
+/// 0 for an unknown handle (then only `replaced` is dropped: `handle` 0
+/// forgets).
 #[napi(js_name = "keepSettings")]
 pub fn keep_settings(env: Env, handle: u32, replaced: u32) -> u32 {
     let Some(slot) = registry::get(handle) else {
+        let dropped = lock(&KEPT_SETTINGS).remove(&replaced);
+        if dropped.is_some() {
+            note_in_env(&env, 0, replaced);
+        }
         return 0;
     };
     static NEXT_ID: AtomicU32 = AtomicU32::new(1);
     let id = next_nonzero(&NEXT_ID);
-    {
+    let dropped = {
         let mut kept = lock(&KEPT_SETTINGS);
-        kept.remove(&replaced);
+        let dropped = kept.remove(&replaced);
         kept.insert(id, slot.config().shared().clone());
-    }
+        dropped
+    };
+    // Released after the map's lock: a last reference takes the interning lock.
+    drop(dropped);
     note_in_env(&env, id, replaced);
     id
 }
@@ -55,12 +63,17 @@ fn note_in_env(env: &Env, id: u32, replaced: u32) {
     match env.get_instance_data::<EnvKept>() {
         Ok(Some(EnvKept(ids))) => {
             ids.retain(|&known| known != replaced);
-            ids.push(id);
+            if id != 0 {
+                ids.push(id);
+            }
             return;
         }
         Ok(None) => {}
         // Someone else's data: never replace it.
         Err(_) => return,
+    }
+    if id == 0 {
+        return;
     }
     let _ = env.set_instance_data(EnvKept(vec![id]), (), |context| {
         let mut kept = lock(&KEPT_SETTINGS);
@@ -68,6 +81,13 @@ fn note_in_env(env: &Env, id: u32, replaced: u32) {
             kept.remove(&id);
         }
     });
+}
+
+/// How many distinct settings the process holds, kept or in use by a
+/// connector (for tests: none outlives its last connector).
+#[napi(js_name = "internedSettingsCount")]
+pub fn interned_settings_count() -> u32 {
+    u32::try_from(crate::engine::config::interned_count()).unwrap_or(u32::MAX)
 }
 
 /// How many settings are kept, all environments together (for tests).

@@ -1,11 +1,13 @@
 //! A connector's configuration: the JS package's settings (validated with its
 //! messages) and the provider options this package adds.
 
+mod packed;
 mod positional;
 mod provider;
 mod settings;
 
+pub use packed::{interned_count, SettingsParts, SharedRef, SharedSettings};
 pub use provider::{
     fill_data_centre, is_zoho_accounts, zoho_accounts, zoho_api_domain, ClientAuth, ProviderOptions,
 };
-pub use settings::{parse_int, ConnectorConfig, FieldRef, Fields, SharedSettings, FIELDS};
+pub use settings::{parse_int, ConnectorConfig, FieldRef, Fields, FIELDS};

@@ -1,56 +1,26 @@
 //! One connector's configuration, parsed and validated like `@zcatalyst/connector` does.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::ops::Deref;
 
-use rustc_hash::FxBuildHasher;
 use serde_json::{Map, Value};
 
+use super::packed::{intern, SettingsParts, SharedRef, SharedSettings};
 use super::provider::{fill_data_centre, ProviderOptions};
 use crate::engine::error::{ConnectorError, Result};
-use crate::support::sync::lock;
 
 /// The properties that `getConnector()` requires, in the order the JS package checks them.
 const REQUIRED: [&str; 4] = ["client_id", "client_secret", "auth_url", "refresh_url"];
 
-/// The settings of a connector other than its refresh token: shared (one
-/// copy in the process) by every configuration that differs only in the
-/// refresh token, as a multi-user application's connectors do.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct SharedSettings {
-    /// The connector's name (the key in the connection JSON).
-    pub name: String,
-    /// OAuth client id.
-    pub client_id: String,
-    /// OAuth client secret (secret).
-    pub client_secret: String,
-    /// Token endpoint used for the authorization-code exchange.
-    pub auth_url: String,
-    /// Token endpoint used for refreshing.
-    pub refresh_url: String,
-    /// Redirect URL registered with the provider.
-    pub redirect_url: Option<String>,
-    /// Configured `expires_in`, seconds (replaced by the provider's answer).
-    pub expires_in: Option<i64>,
-    /// Configured `refresh_in`, seconds: when set, a token is used for exactly this long.
-    pub refresh_in: Option<i64>,
-    /// Key for encrypting stored tokens (secret).
-    pub secret_key: Option<String>,
-    /// Provider options (client authentication, scope, endpoints, header scheme).
-    pub provider: ProviderOptions,
-}
-
 /// A validated connector configuration: the shared settings (reached through
-/// `Deref`, so `config.client_id` reads them) and the refresh token. `Debug`
+/// `Deref`, so `config.client_id()` reads them) and the refresh token. `Debug`
 /// redacts every secret. Equality compares everything (the shared settings
 /// by pointer first); the hash covers the refresh token, the name and the
 /// client id only, which tell configurations apart in practice and are cheap.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ConnectorConfig {
-    shared: Arc<SharedSettings>,
+    shared: SharedRef,
     /// Long-lived refresh token (secret); may be absent until a code is exchanged.
     pub refresh_token: Option<String>,
 }
@@ -58,8 +28,8 @@ pub struct ConnectorConfig {
 impl Hash for ConnectorConfig {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.refresh_token.hash(state);
-        self.shared.name.hash(state);
-        self.shared.client_id.hash(state);
+        self.shared.name().hash(state);
+        self.shared.client_id().hash(state);
     }
 }
 
@@ -71,29 +41,14 @@ impl Deref for ConnectorConfig {
     }
 }
 
-/// Changing a setting in place gives this configuration its own copy of the
-/// shared settings (copy on write).
-impl DerefMut for ConnectorConfig {
-    fn deref_mut(&mut self) -> &mut SharedSettings {
-        Arc::make_mut(&mut self.shared)
-    }
-}
-
 impl fmt::Debug for ConnectorConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redact = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
         f.debug_struct("ConnectorConfig")
-            .field("name", &self.name)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"<redacted>")
-            .field("auth_url", &self.auth_url)
-            .field("refresh_url", &self.refresh_url)
-            .field("refresh_token", &redact(&self.refresh_token))
-            .field("redirect_url", &self.redirect_url)
-            .field("expires_in", &self.expires_in)
-            .field("refresh_in", &self.refresh_in)
-            .field("secret_key", &redact(&self.secret_key))
-            .field("provider", &self.provider)
+            .field("settings", &*self.shared)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -207,41 +162,12 @@ fn parse_int_text(s: &str) -> Option<i64> {
     digits[..end].parse::<i64>().ok().map(|v| sign * v)
 }
 
-/// Shared settings in use, each once: a configuration whose settings equal
-/// one already here takes that copy. Entries nobody else holds are dropped
-/// whenever the set has doubled since the last sweep.
-struct Interned {
-    set: HashSet<Arc<SharedSettings>, FxBuildHasher>,
-    sweep_at: usize,
-}
-
-static INTERNED: LazyLock<Mutex<Interned>> = LazyLock::new(|| {
-    Mutex::new(Interned {
-        set: HashSet::default(),
-        sweep_at: 64,
-    })
-});
-
-fn interned(settings: SharedSettings) -> Arc<SharedSettings> {
-    let mut interned = lock(&INTERNED);
-    if let Some(known) = interned.set.get(&settings) {
-        return known.clone();
-    }
-    if interned.set.len() >= interned.sweep_at {
-        interned.set.retain(|known| Arc::strong_count(known) > 1);
-        interned.sweep_at = (interned.set.len() * 2).max(64);
-    }
-    let settings = Arc::new(settings);
-    interned.set.insert(settings.clone());
-    settings
-}
-
 impl ConnectorConfig {
     /// The configuration of `shared` with `refresh_token`: what validating
     /// an entry with those settings and that refresh token gives (an empty
     /// refresh token is none, as in an entry). The settings were validated
     /// when `shared` was made, and a refresh token is not validated further.
-    pub fn with_refresh_token(shared: Arc<SharedSettings>, refresh_token: Option<String>) -> Self {
+    pub fn with_refresh_token(shared: SharedRef, refresh_token: Option<String>) -> Self {
         ConnectorConfig {
             shared,
             refresh_token: refresh_token.filter(|t| !t.is_empty()),
@@ -249,8 +175,19 @@ impl ConnectorConfig {
     }
 
     /// The settings other than the refresh token (one copy per process).
-    pub fn shared(&self) -> &Arc<SharedSettings> {
+    pub fn shared(&self) -> &SharedRef {
         &self.shared
+    }
+
+    /// The configuration of `parts` with `refresh_token`, as validated
+    /// (tests edit a validated configuration's parts this way).
+    pub fn from_parts(parts: SettingsParts, refresh_token: Option<String>) -> Self {
+        ConnectorConfig::with_refresh_token(intern(SharedSettings::new(parts)), refresh_token)
+    }
+
+    /// The settings other than the refresh token, as plain values.
+    pub fn parts(&self) -> SettingsParts {
+        self.shared.parts()
     }
 
     /// Validates the entry `connection_json[name]` as `getConnector(name)` does.
@@ -279,7 +216,7 @@ impl ConnectorConfig {
         let mut next = || required.next().expect("four required properties");
         let (client_id, client_secret, auth_url, refresh_url) =
             (next()?, next()?, next()?, next()?);
-        let shared = SharedSettings {
+        let parts = SettingsParts {
             name: name.to_owned(),
             client_id,
             client_secret,
@@ -295,7 +232,7 @@ impl ConnectorConfig {
             refresh_url,
         };
         Ok(ConnectorConfig {
-            shared: interned(shared),
+            shared: intern(SharedSettings::new(parts)),
             refresh_token: text(map, "refresh_token"),
         })
     }
@@ -317,7 +254,7 @@ mod tests {
     #[test]
     fn parses_a_full_entry() {
         let c = ConnectorConfig::from_entry("crm", &full()).unwrap();
-        assert_eq!(c.client_id, "id");
+        assert_eq!(c.client_id(), "id");
         assert_eq!(c.refresh_token.as_deref(), Some("rt-secret"));
         assert_eq!(c.expires_in, Some(3600));
         assert_eq!(c.refresh_in, Some(120));
@@ -348,7 +285,7 @@ mod tests {
         other["refresh_token"] = json!("rt-2");
         let b = ConnectorConfig::with_refresh_token(a.shared().clone(), Some("rt-2".into()));
         assert_eq!(b, ConnectorConfig::from_entry("crm", &other).unwrap());
-        assert!(Arc::ptr_eq(a.shared(), b.shared()));
+        assert!(a.shared().ptr_eq(b.shared()));
         // An empty or absent refresh token is none, as in an entry.
         other["refresh_token"] = json!("");
         let none = ConnectorConfig::from_entry("crm", &other).unwrap();
@@ -378,7 +315,7 @@ mod tests {
         other[FIELDS.iter().position(|k| *k == "refresh_token").unwrap()] = json!("rt-2");
         let b = ConnectorConfig::from_positional("crm", &text(&other)).unwrap();
         assert_ne!(a, b);
-        assert!(Arc::ptr_eq(&a.shared, &b.shared));
+        assert!(a.shared.ptr_eq(&b.shared));
         // A data centre fills the URLs in on the positional form too.
         let mut zoho = vec![Value::Null; FIELDS.len()];
         zoho[0] = json!("id");
@@ -389,15 +326,16 @@ mod tests {
         let mut escaped = values.clone();
         escaped[0] = json!("i\"d");
         let e = ConnectorConfig::from_positional("crm", &text(&escaped)).unwrap();
-        assert_eq!(e.client_id, "i\"d");
+        assert_eq!(e.client_id(), "i\"d");
         assert!(ConnectorConfig::from_positional("crm", "{}").is_err());
         assert!(ConnectorConfig::from_positional("crm", "[1,").is_err());
-        assert_eq!(z.refresh_url, "https://accounts.zoho.eu/oauth/v2/token");
+        assert_eq!(z.refresh_url(), "https://accounts.zoho.eu/oauth/v2/token");
         // A changed setting gets its own copy; the shared one is untouched.
-        let mut changed = a.clone();
-        changed.client_id = "another".into();
-        assert_eq!(a.client_id, "id");
-        assert!(!Arc::ptr_eq(&a.shared, &changed.shared));
+        let mut parts = a.parts();
+        parts.client_id = "another".into();
+        let changed = ConnectorConfig::from_parts(parts, a.refresh_token.clone());
+        assert_eq!(a.client_id(), "id");
+        assert!(!a.shared.ptr_eq(&changed.shared));
     }
 
     #[test]

@@ -49,15 +49,15 @@ fn push_fingerprint(out: &mut String, parts: &[Option<&str>]) {
 pub fn cache_key(config: &ConnectorConfig) -> String {
     let parts = [
         config.refresh_token.as_deref(),
-        Some(config.client_id.as_str()),
-        Some(config.client_secret.as_str()),
-        Some(config.auth_url.as_str()),
-        Some(config.refresh_url.as_str()),
-        config.redirect_url.as_deref(),
+        Some(config.client_id()),
+        Some(config.client_secret()),
+        Some(config.auth_url()),
+        Some(config.refresh_url()),
+        config.redirect_url(),
     ];
-    let mut key = String::with_capacity(8 + config.name.len() + 1 + 5);
+    let mut key = String::with_capacity(8 + config.name().len() + 1 + 5);
     key.push_str("ZC_CONN_");
-    key.push_str(&config.name);
+    key.push_str(config.name());
     key.push(':');
     push_fingerprint(&mut key, &parts);
     key
@@ -82,20 +82,19 @@ pub fn legacy_cache_key(name: &str) -> String {
 /// keys collide (5 hex digits: a collision is likely from about a thousand
 /// configurations under one name) never adopt each other's tokens.
 pub fn strong_fingerprint(config: &ConnectorConfig) -> String {
-    let provider = &config.provider;
     let message = serde_json::json!([
-        config.name,
-        config.client_id,
-        config.auth_url,
-        config.refresh_url,
+        config.name(),
+        config.client_id(),
+        config.auth_url(),
+        config.refresh_url(),
         config.refresh_token,
-        config.redirect_url,
-        provider.scope,
-        provider.token_params,
-        format!("{:?}", provider.client_auth),
+        config.redirect_url(),
+        config.scope(),
+        config.token_params(),
+        format!("{:?}", config.client_auth()),
     ])
     .to_string();
-    let mac = hmac_sha256(config.client_secret.as_bytes(), message.as_bytes());
+    let mac = hmac_sha256(config.client_secret().as_bytes(), message.as_bytes());
     crate::support::hex::encode(&mac[..16])
 }
 
@@ -139,13 +138,13 @@ pub struct Keys {
 impl Keys {
     /// The keys of `config`.
     pub fn of(config: &ConnectorConfig) -> Self {
-        Keys::under(cache_key(config), &config.name)
+        Keys::under(cache_key(config), config.name())
     }
 
     /// The keys `config` moves to when another configuration holds its
     /// JS-package key (see `alternate_key`).
     pub fn alternate(config: &ConnectorConfig, strong: &str) -> Self {
-        Keys::under(alternate_key(config, strong), &config.name)
+        Keys::under(alternate_key(config, strong), config.name())
     }
 
     /// The keys beside the token entry `entry` of the connector `name`.

@@ -42,13 +42,13 @@ pub fn authorization_url(
     config: &ConnectorConfig,
     request: &AuthorizationRequest,
 ) -> Result<String> {
-    let base = config.provider.authorize_url.as_deref().ok_or_else(|| {
+    let base = config.authorize_url().ok_or_else(|| {
         ConnectorError::InvalidArgument(format!(
             "Value for property authorize_url (or data_centre) is needed in connector.{} to build an authorization URL",
-            config.name
+            config.name()
         ))
     })?;
-    let mut url = url::Url::parse(base).map_err(|_| ConnectorError::InvalidOAuthUrl {
+    let mut url = url::Url::parse(&base).map_err(|_| ConnectorError::InvalidOAuthUrl {
         field: "authorize_url",
     })?;
     if !matches!(url.scheme(), "https" | "http") {
@@ -59,11 +59,11 @@ pub fn authorization_url(
     {
         let mut query = url.query_pairs_mut();
         query.append_pair("response_type", "code");
-        query.append_pair("client_id", &config.client_id);
-        if let Some(redirect) = &config.redirect_url {
+        query.append_pair("client_id", config.client_id());
+        if let Some(redirect) = config.redirect_url() {
             query.append_pair("redirect_uri", redirect);
         }
-        if let Some(scope) = request.scope.as_ref().or(config.provider.scope.as_ref()) {
+        if let Some(scope) = request.scope.as_deref().or(config.scope()) {
             query.append_pair("scope", scope);
         }
         for (key, value) in [

@@ -155,7 +155,7 @@ impl OAuthClient {
                     .into(),
             )
         })?;
-        let url = check_token_url("refresh_url", &config.refresh_url)?;
+        let url = check_token_url("refresh_url", config.refresh_url())?;
         let form = [
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
@@ -174,13 +174,13 @@ impl OAuthClient {
     /// Revokes `token` (a refresh token) at `revoke_url` (RFC 7009; Zoho also
     /// reads it from the query string, so it is sent there for Zoho hosts).
     pub async fn revoke(&self, config: &ConnectorConfig, token: &str) -> Result<()> {
-        let revoke_url = config.provider.revoke_url.as_deref().ok_or_else(|| {
+        let revoke_url = config.revoke_url().ok_or_else(|| {
             ConnectorError::InvalidArgument(
                 "Value for property revoke_url is needed to revoke a token".into(),
             )
         })?;
-        let mut url = check_token_url("revoke_url", revoke_url)?;
-        if crate::engine::config::is_zoho_accounts(revoke_url) {
+        let mut url = check_token_url("revoke_url", &revoke_url)?;
+        if crate::engine::config::is_zoho_accounts(&revoke_url) {
             url.query_pairs_mut().append_pair("token", token);
         }
         let form = [("token", token), ("token_type_hint", "refresh_token")];
@@ -210,10 +210,10 @@ impl OAuthClient {
         form: &[(&str, &str)],
     ) -> Result<Answer> {
         let mut fields: Vec<(&str, &str)> = form.to_vec();
-        let basic = match config.provider.client_auth {
+        let basic = match config.client_auth() {
             ClientAuth::Post => {
-                fields.push(("client_id", &config.client_id));
-                fields.push(("client_secret", &config.client_secret));
+                fields.push(("client_id", config.client_id()));
+                fields.push(("client_secret", config.client_secret()));
                 None
             }
             ClientAuth::Basic => {
@@ -221,8 +221,8 @@ impl OAuthClient {
                     |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
                 let pair = format!(
                     "{}:{}",
-                    encode(&config.client_id),
-                    encode(&config.client_secret)
+                    encode(config.client_id()),
+                    encode(config.client_secret())
                 );
                 Some(format!(
                     "Basic {}",
@@ -230,7 +230,7 @@ impl OAuthClient {
                 ))
             }
         };
-        for (key, value) in &config.provider.token_params {
+        for (key, value) in config.token_params() {
             fields.push((key, value));
         }
         self.post_form(url, &fields, basic.as_deref()).await
@@ -251,13 +251,13 @@ impl OAuthClient {
                     .into(),
             ));
         }
-        let redirect = config.redirect_url.as_deref().ok_or_else(|| {
+        let redirect = config.redirect_url().ok_or_else(|| {
             ConnectorError::InvalidArgument(
                 "Value provided for redirect_url is expected to be a non-empty and non-null string."
                     .into(),
             )
         })?;
-        let url = check_token_url("auth_url", &config.auth_url)?;
+        let url = check_token_url("auth_url", config.auth_url())?;
         let mut form = vec![
             ("grant_type", "authorization_code"),
             ("code", code),

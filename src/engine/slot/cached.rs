@@ -479,7 +479,7 @@ impl Slot {
             return;
         };
         self.shared.tell(SlotEvent::Tokens(TokensEvent {
-            connector_name: self.config().name.clone(),
+            connector_name: self.config().name().to_owned(),
             refresh_token,
             access_token: token.access_token.clone(),
             expires_at: token.expires_at,

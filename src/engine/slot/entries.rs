@@ -54,7 +54,7 @@ enum Read {
 
 impl SharedSource {
     pub(super) fn secret(&self) -> Option<&str> {
-        self.config().secret_key.as_deref()
+        self.config().secret_key()
     }
 
     /// Counts a store operation that failed (a skipped one is not an error),

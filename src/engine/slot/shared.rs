@@ -166,7 +166,7 @@ impl SharedSource {
     /// The store keys in use: the JS package's, or (once another
     /// configuration was found under them) this configuration's own.
     pub fn keys(&self) -> Keys {
-        Keys::under(self.entry_key(), &self.config.name)
+        Keys::under(self.entry_key(), self.config.name())
     }
 
     /// The key of the token entry in use (`keys().entry`, without the others).
@@ -386,6 +386,6 @@ impl SharedSource {
 
     /// Reports a diagnostic to the listener and the process-wide sink.
     pub(super) fn emit(&self, event: Event) {
-        self.tell(SlotEvent::Diagnostic(event.connector(&self.config.name)));
+        self.tell(SlotEvent::Diagnostic(event.connector(self.config.name())));
     }
 }
