@@ -373,6 +373,16 @@ export declare function openConnector(name: string, settings: string | undefined
 export declare function openKept(id: number, refreshToken?: string | undefined | null): number
 
 /**
+ * `openConnector` for settings that are all common ones: `texts` holds
+ * `client_id`, `client_secret`, `auth_url`, `refresh_url`, `refresh_token`
+ * and `redirect_url` in that order, separated by NULs (empty: unset), and
+ * the lifetimes come as numbers (or unset). One string crosses, no JSON.
+ * Returns 0, opening nothing, when a text holds a NUL or a lone surrogate
+ * (it does not read as the JSON form would): open those with `openConnector`.
+ */
+export declare function openPlain(name: string, texts: string, expiresIn?: number | undefined | null, refreshIn?: number | undefined | null): number
+
+/**
  * `putAccessTokenInCache()`: writes the slot's current token to `store` and
  * returns the entry (rejects `app/NO_ACCESS_TOKEN` before the first token,
  * `app/STORE_UNAVAILABLE` when the write fails).

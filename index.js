@@ -845,6 +845,7 @@ module.exports.memoryStore = nativeBinding.memoryStore
 module.exports.newCodeVerifier = nativeBinding.newCodeVerifier
 module.exports.openConnector = nativeBinding.openConnector
 module.exports.openKept = nativeBinding.openKept
+module.exports.openPlain = nativeBinding.openPlain
 module.exports.persistToken = nativeBinding.persistToken
 module.exports.refreshToken = nativeBinding.refreshToken
 module.exports.registerErrorClass = nativeBinding.registerErrorClass

@@ -43,13 +43,40 @@ const keepable = (function keepable(record) {
 });
 
 /**
- * A refresh token `openKept` reads exactly as the engine reads it from the
- * whole settings: a well-formed string, or none (null/undefined). Anything
- * else (a number, a lone surrogate) crosses whole.
+ * Whether `text` is a string without lone surrogates (which the engine reads
+ * differently from the JSON form: such settings cross whole, as JSON).
  */
-function plainToken(token) {
-  return token === undefined || token === null || (typeof token === 'string' && token.isWellFormed());
-}
+const wellFormed = typeof String.prototype.isWellFormed === 'function'
+  ? (function wellFormed(text) { return text.isWellFormed(); })
+  : (function wellFormed(text) { return !/\p{Surrogate}/u.test(text); }); // Node 18: no isWellFormed
+
+/** A setting `openKept` reads as the engine reads it from the whole settings: a well-formed string, or unset. */
+const plainText = (function plainText(value) {
+  return value === undefined || value === null || (typeof value === 'string' && wellFormed(value));
+});
+
+/**
+ * A setting `openPlain` takes: a string, or unset. Lone surrogates and NULs
+ * are left to the engine to find (`isWellFormed` or `includes` here would
+ * flatten a concatenated string: a copy, kept as long as the settings live).
+ */
+const joinable = (function joinable(value) {
+  return value === undefined || value === null || typeof value === 'string';
+});
+
+/** A lifetime the engine reads as given one by one: a number (finite: see `lifetimeSetting`), or unset. */
+const plainNumber = (function plainNumber(value) {
+  return value === undefined || value === null || typeof value === 'number';
+});
+
+/** Whether `record` holds common settings only, each one `openPlain` takes as it is. */
+const plainRecord = (function plainRecord(record) {
+  return record.rare === undefined
+    && joinable(record.client_id) && joinable(record.client_secret)
+    && joinable(record.auth_url) && joinable(record.refresh_url)
+    && joinable(record.refresh_token) && joinable(record.redirect_url)
+    && plainNumber(record.expires_in) && plainNumber(record.refresh_in);
+});
 
 /**
  * Opens the slot of the validated `record` (settings from `settingsOf`) and
@@ -59,18 +86,11 @@ function plainToken(token) {
 const openRecord = (function openRecord(record) {
   const index = record.rare === undefined ? keptIndex(record) : -1;
   const id = index >= 0 ? kept[index].id : 0;
-  if (id !== 0 && plainToken(record.refresh_token)) {
+  if (id !== 0 && plainText(record.refresh_token)) {
     const handle = native.openKept(id, record.refresh_token ?? null);
     if (handle !== 0) return handle;
   }
-  const name = record.name;
-  let handle;
-  try {
-    handle = native.openConnector(name, positional(record), true);
-  } catch (error) {
-    if (error instanceof CatalystConnectorError) throw error;
-    throw new CatalystConnectorError('INVALID_ARGUMENT', `The settings of connector.${name} hold a value that is not JSON (a Symbol, a BigInt, a function or a cyclic object)`);
-  }
+  const handle = openWhole(record);
   if (index >= 0) {
     // Seen before: keep them in the engine from now on.
     if (id === 0) kept[index].id = native.keepSettings(handle, 0);
@@ -78,6 +98,24 @@ const openRecord = (function openRecord(record) {
     remember(record);
   }
   return handle;
+});
+
+/** Opens `record`'s slot from its whole settings: one by one when they are plain, else as JSON. */
+const openWhole = (function openWhole(record) {
+  const name = record.name;
+  try {
+    if (plainRecord(record)) {
+      // Unset and empty settings read alike (as an empty text).
+      const texts = `${record.client_id ?? ''}\0${record.client_secret ?? ''}\0${record.auth_url ?? ''}\0${
+        record.refresh_url ?? ''}\0${record.refresh_token ?? ''}\0${record.redirect_url ?? ''}`;
+      const handle = native.openPlain(name, texts, record.expires_in, record.refresh_in);
+      if (handle !== 0) return handle;
+    }
+    return native.openConnector(name, positional(record), true);
+  } catch (error) {
+    if (error instanceof CatalystConnectorError) throw error;
+    throw new CatalystConnectorError('INVALID_ARGUMENT', `The settings of connector.${name} hold a value that is not JSON (a Symbol, a BigInt, a function or a cyclic object)`);
+  }
 });
 
 /** The place where settings equal to `record`'s but for the refresh token are kept, or -1. */

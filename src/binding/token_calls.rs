@@ -9,7 +9,7 @@ use napi_derive::napi;
 use super::call_options::CallOptionsHandle;
 use super::error::js_error;
 use super::keep_alive::KeepAlive;
-use crate::engine::config::ConnectorConfig;
+use crate::engine::config::{ConnectorConfig, PlainSettings};
 use crate::engine::error::ConnectorError;
 use crate::engine::slot::cached::Stored;
 use crate::engine::slot::exchange::exchange_code;
@@ -56,6 +56,44 @@ pub fn open_connector(
         None => ConnectorConfig::from_entry(&name, &serde_json::Value::Null),
     }
     .map_err(|e| js_error(&env, &e))?;
+    Ok(open_slot(config))
+}
+
+/// `openConnector` for settings that are all common ones: `texts` holds
+/// `client_id`, `client_secret`, `auth_url`, `refresh_url`, `refresh_token`
+/// and `redirect_url` in that order, separated by NULs (empty: unset), and
+/// the lifetimes come as numbers (or unset). One string crosses, no JSON.
+/// Returns 0, opening nothing, when a text holds a NUL or a lone surrogate
+/// (it does not read as the JSON form would): open those with `openConnector`.
+#[napi(js_name = "openPlain")]
+pub fn open_plain(
+    env: Env,
+    name: String,
+    texts: Utf16String,
+    expires_in: Option<f64>,
+    refresh_in: Option<f64>,
+) -> Result<u32> {
+    let Ok(texts) = String::from_utf16(&texts) else {
+        return Ok(0);
+    };
+    let mut parts = texts
+        .split('\0')
+        .map(|text| Some(text).filter(|t| !t.is_empty()));
+    let mut next = || parts.next().flatten();
+    let settings = PlainSettings {
+        client_id: next(),
+        client_secret: next(),
+        auth_url: next(),
+        refresh_url: next(),
+        refresh_token: next(),
+        redirect_url: next(),
+        expires_in,
+        refresh_in,
+    };
+    if parts.next().is_some() {
+        return Ok(0);
+    }
+    let config = ConnectorConfig::from_plain(&name, settings).map_err(|e| js_error(&env, &e))?;
     Ok(open_slot(config))
 }
 

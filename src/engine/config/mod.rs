@@ -2,11 +2,13 @@
 //! messages) and the provider options this package adds.
 
 mod packed;
+mod plain;
 mod positional;
 mod provider;
 mod settings;
 
 pub use packed::{interned_count, SettingsParts, SharedRef, SharedSettings};
+pub use plain::PlainSettings;
 pub use provider::{
     fill_data_centre, is_zoho_accounts, zoho_accounts, zoho_api_domain, ClientAuth, ProviderOptions,
 };

@@ -50,6 +50,50 @@ pub struct SettingsParts {
     pub provider: ProviderOptions,
 }
 
+impl SettingsParts {
+    /// The settings, borrowed.
+    pub fn view(&self) -> SettingsView<'_> {
+        SettingsView {
+            name: &self.name,
+            client_id: &self.client_id,
+            client_secret: &self.client_secret,
+            auth_url: &self.auth_url,
+            refresh_url: &self.refresh_url,
+            redirect_url: self.redirect_url.as_deref(),
+            expires_in: self.expires_in,
+            refresh_in: self.refresh_in,
+            secret_key: self.secret_key.as_deref(),
+            provider: &self.provider,
+        }
+    }
+}
+
+/// Validated settings, borrowed from where they were read (packing copies
+/// each text once, into the packed string).
+#[derive(Clone, Copy)]
+pub struct SettingsView<'a> {
+    /// The connector's name.
+    pub name: &'a str,
+    /// OAuth client id.
+    pub client_id: &'a str,
+    /// OAuth client secret (secret).
+    pub client_secret: &'a str,
+    /// Token endpoint used for the authorization-code exchange.
+    pub auth_url: &'a str,
+    /// Token endpoint used for refreshing.
+    pub refresh_url: &'a str,
+    /// Redirect URL registered with the provider.
+    pub redirect_url: Option<&'a str>,
+    /// Configured `expires_in`, seconds.
+    pub expires_in: Option<i64>,
+    /// Configured `refresh_in`, seconds.
+    pub refresh_in: Option<i64>,
+    /// Key for encrypting stored tokens (secret).
+    pub secret_key: Option<&'a str>,
+    /// Provider options, with the values derived for Zoho filled in.
+    pub provider: &'a ProviderOptions,
+}
+
 /// The text settings, in the order they lie in `SharedSettings::texts`.
 #[derive(Clone, Copy)]
 enum Text {
@@ -97,9 +141,9 @@ pub struct SharedSettings {
 }
 
 impl SharedSettings {
-    /// Packs `parts`.
-    pub fn new(parts: SettingsParts) -> Self {
-        let SettingsParts {
+    /// Packs `settings`.
+    pub fn new(settings: SettingsView<'_>) -> Self {
+        let SettingsView {
             name,
             client_id,
             client_secret,
@@ -110,16 +154,16 @@ impl SharedSettings {
             refresh_in,
             secret_key,
             provider,
-        } = parts;
-        let derived = Derivation::of(&refresh_url);
+        } = settings;
+        let derived = Derivation::of(refresh_url);
         let values: [(Option<&str>, Option<Cow<'_, str>>); TEXTS] = [
-            (Some(&name), None),
-            (Some(&client_id), None),
-            (Some(&client_secret), None),
-            (Some(&auth_url), None),
-            (Some(&refresh_url), Some(Cow::Borrowed(auth_url.as_str()))),
-            (redirect_url.as_deref(), None),
-            (secret_key.as_deref(), None),
+            (Some(name), None),
+            (Some(client_id), None),
+            (Some(client_secret), None),
+            (Some(auth_url), None),
+            (Some(refresh_url), Some(Cow::Borrowed(auth_url))),
+            (redirect_url, None),
+            (secret_key, None),
             (provider.scope.as_deref(), None),
             (provider.authorize_url.as_deref(), derived.authorize_url()),
             (provider.revoke_url.as_deref(), derived.revoke_url()),
@@ -129,18 +173,17 @@ impl SharedSettings {
             ),
             (provider.api_domain.as_deref(), derived.api_domain()),
         ];
-        let mut texts = String::new();
+        // Per text setting: absent, derived, or the text to store.
+        let stored = values.map(|(value, derivable)| match (value, derivable) {
+            (None, _) => (Kind::Absent, ""),
+            (Some(value), Some(derived)) if value == derived.as_ref() => (Kind::Derived, ""),
+            (Some(value), _) => (Kind::Stored, value),
+        });
+        let mut texts = String::with_capacity(stored.iter().map(|(_, text)| text.len()).sum());
         let mut ends = [0u32; TEXTS];
         let mut kinds = 0u32;
-        for (index, (value, derivable)) in values.iter().enumerate() {
-            let kind = match (value, derivable) {
-                (None, _) => Kind::Absent,
-                (Some(value), Some(derived)) if *value == derived.as_ref() => Kind::Derived,
-                (Some(value), _) => {
-                    texts.push_str(value);
-                    Kind::Stored
-                }
-            };
+        for (index, (kind, text)) in stored.into_iter().enumerate() {
+            texts.push_str(text);
             kinds |= (kind as u32) << (2 * index);
             // Settings come from JSON text in a JS string: far below 4 GiB.
             ends[index] = u32::try_from(texts.len()).unwrap_or(u32::MAX);
@@ -152,7 +195,7 @@ impl SharedSettings {
             expires_in,
             refresh_in,
             client_auth: provider.client_auth,
-            token_params: provider.token_params.into_boxed_slice(),
+            token_params: provider.token_params.clone().into_boxed_slice(),
         }
     }
 
@@ -476,7 +519,7 @@ mod tests {
             let config = ConnectorConfig::from_entry("crm", &entry).unwrap();
             let parts = config.parts();
             // Packing the parts again gives equal settings, read back the same.
-            let again = SharedSettings::new(parts.clone());
+            let again = SharedSettings::new(parts.view());
             assert!(again == **config.shared(), "{entry}");
             assert!(again.parts() == parts, "{entry}");
         }
@@ -520,7 +563,8 @@ mod tests {
                            "auth_url": "https://a.example/t", "refresh_url": "https://a.example/t"});
         let a = ConnectorConfig::from_entry("crm", &entry).unwrap();
         let b = ConnectorConfig::with_refresh_token(a.shared().clone(), Some("rt".into()));
-        let settings = SharedSettings::new(a.parts());
+        let parts = a.parts();
+        let settings = SharedSettings::new(parts.view());
         assert!(is_interned(&settings));
         drop(a);
         assert!(is_interned(&settings), "b still holds it");

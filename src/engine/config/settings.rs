@@ -1,12 +1,13 @@
 //! One connector's configuration, parsed and validated like `@zcatalyst/connector` does.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
 use serde_json::{Map, Value};
 
-use super::packed::{intern, SettingsParts, SharedRef, SharedSettings};
+use super::packed::{intern, SettingsParts, SettingsView, SharedRef, SharedSettings};
 use super::provider::{fill_data_centre, ProviderOptions};
 use crate::engine::error::{ConnectorError, Result};
 
@@ -118,11 +119,11 @@ pub const FIELDS: [&str; 17] = [
 
 /// A property as a string: strings as they are, numbers in their JS form; empty,
 /// `null`, missing and other types are `None`.
-pub(super) fn text(map: &impl Fields, key: &str) -> Option<String> {
+pub(super) fn text<'a>(map: &'a impl Fields, key: &str) -> Option<Cow<'a, str>> {
     match map.field(key)? {
-        FieldRef::Text(s) if !s.is_empty() => Some(s.to_owned()),
-        FieldRef::Value(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        FieldRef::Value(Value::Number(n)) => Some(n.to_string()),
+        FieldRef::Text(s) if !s.is_empty() => Some(Cow::Borrowed(s)),
+        FieldRef::Value(Value::String(s)) if !s.is_empty() => Some(Cow::Borrowed(s)),
+        FieldRef::Value(Value::Number(n)) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
 }
@@ -182,7 +183,10 @@ impl ConnectorConfig {
     /// The configuration of `parts` with `refresh_token`, as validated
     /// (tests edit a validated configuration's parts this way).
     pub fn from_parts(parts: SettingsParts, refresh_token: Option<String>) -> Self {
-        ConnectorConfig::with_refresh_token(intern(SharedSettings::new(parts)), refresh_token)
+        ConnectorConfig::with_refresh_token(
+            intern(SharedSettings::new(parts.view())),
+            refresh_token,
+        )
     }
 
     /// The settings other than the refresh token, as plain values.
@@ -216,24 +220,27 @@ impl ConnectorConfig {
         let mut next = || required.next().expect("four required properties");
         let (client_id, client_secret, auth_url, refresh_url) =
             (next()?, next()?, next()?, next()?);
-        let parts = SettingsParts {
-            name: name.to_owned(),
-            client_id,
-            client_secret,
-            auth_url,
-            redirect_url: text(map, "redirect_url"),
+        let redirect_url = text(map, "redirect_url");
+        let secret_key = text(map, "secret_key");
+        let provider = ProviderOptions::from_entry(name, map, &refresh_url)?;
+        let settings = SettingsView {
+            name,
+            client_id: &client_id,
+            client_secret: &client_secret,
+            auth_url: &auth_url,
+            refresh_url: &refresh_url,
+            redirect_url: redirect_url.as_deref(),
             expires_in: map.field("expires_in").and_then(int_field),
             refresh_in: map
                 .field("refresh_in")
                 .and_then(int_field)
                 .filter(|v| *v > 0),
-            secret_key: text(map, "secret_key"),
-            provider: ProviderOptions::from_entry(name, map, &refresh_url)?,
-            refresh_url,
+            secret_key: secret_key.as_deref(),
+            provider: &provider,
         };
         Ok(ConnectorConfig {
-            shared: intern(SharedSettings::new(parts)),
-            refresh_token: text(map, "refresh_token"),
+            shared: intern(SharedSettings::new(settings)),
+            refresh_token: text(map, "refresh_token").map(Cow::into_owned),
         })
     }
 }

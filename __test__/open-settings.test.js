@@ -1,0 +1,50 @@
+'use strict';
+// How a connector's settings reach the engine: one text for common settings,
+// JSON for the rest, the kept copy for a known app's next user. Each way
+// must read the settings exactly as the others do.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { Connection } = require('..');
+const { startMockOAuth, settings } = require('./helpers/mock-oauth');
+
+let mock;
+test.before(async () => { mock = await startMockOAuth(); });
+test.after(() => mock.close());
+
+test('a setting holding a NUL reaches the provider as written', async () => {
+  const before = mock.state.requests.length;
+  const s = settings(mock.url, { refresh_token: 'user\u0000two' });
+  // First sight (whole settings), second sight (kept from now on), third (from the kept copy).
+  for (const suffix of ['', '-b', '-c']) {
+    const token = await new Connection({ c: { ...s, refresh_token: `${s.refresh_token}${suffix}` } }).getConnector('c').getAccessToken();
+    assert.match(token, /^at-/);
+  }
+  const sent = mock.state.requests.slice(before).map((r) => r.form.get('refresh_token'));
+  assert.deepEqual(sent, ['user\u0000two', 'user\u0000two-b', 'user\u0000two-c']);
+});
+
+test('a lone surrogate in a setting is refused as in the JSON form, whatever else the settings hold', () => {
+  const lone = settings(mock.url, { redirect_url: 'https://app.example/\ud800' });
+  assert.throws(() => new Connection({ c: lone }).getConnector('c'), { code: 'INVALID_ARGUMENT' });
+  // With a provider option (the JSON form) the same.
+  assert.throws(() => new Connection({ c: { ...lone, scope: 'x' } }).getConnector('c'), { code: 'INVALID_ARGUMENT' });
+  // A well-formed pair is fine.
+  const pair = settings(mock.url, { redirect_url: 'https://app.example/\ud83d\ude00' });
+  assert.equal(new Connection({ c: pair }).getConnector('c').redirectUrl, pair.redirect_url);
+});
+
+test('numbers and empty strings read the same however the settings cross', async () => {
+  const base = settings(mock.url, { expires_in: 3599.9, refresh_in: -5, redirect_url: '' });
+  const plain = new Connection({ c: base }).getConnector('c');
+  const json = new Connection({ c: { ...base, scope: 'openid' } }).getConnector('c');
+  assert.equal(plain.expiresIn, json.expiresIn);
+  assert.equal(plain.refreshIn, json.refreshIn);
+  for (const connector of [plain, json]) assert.match(await connector.getAccessToken(), /^at-/);
+  // A missing required setting is reported the same way by both.
+  for (const extra of [{}, { scope: 'openid' }]) {
+    assert.throws(() => new Connection({ c: { ...base, ...extra, client_secret: '' } }).getConnector('c'), {
+      code: 'INVALID_ARGUMENT',
+      message: 'Value for property client_secret cannot be null or undefined in connector.c object',
+    });
+  }
+});
