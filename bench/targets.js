@@ -1,6 +1,6 @@
 'use strict';
-// Issue 12's rows of `npm run bench`: the paths where a peer used to lead,
-// measured side by side in one run — this package, the published JS connector
+// The rows of `npm run bench` that put this package beside its peers on the
+// shapes users run, side by side in one run — this package, the published JS connector
 // (zcatalyst-sdk-node's) and google-auth-library's OAuth2Client.
 //
 //   node bench/targets.js                  just these rows
@@ -16,6 +16,9 @@ const FIRST_CALLS = 5000; // measured first calls, each on a new connector
 const WARM_UPS = 10_000; // steady state: first calls made before the measured ones
 const FRESH_RUNS = 7;
 const FIRST_CALL_ROUNDS = 7;
+/** The environment of a child measuring distinct configurations (see `settingsFor`). */
+const CONFIGS = { BENCH_SHAPE: 'configs' };
+const CONFIGS_N = CONNECTORS;
 
 const fmt = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
 const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
@@ -132,8 +135,8 @@ const children = {
     gc();
     await new Promise((resolve) => setTimeout(resolve, 50));
     const dropped = memory() - base;
-    const slots = name.startsWith('ours') ? require('../index.js').liveSlots() : undefined;
-    return { live: live / n, dropped: dropped / n, slots };
+    const native = name.startsWith('ours') ? require('../index.js') : undefined;
+    return { live: live / n, dropped: dropped / n, slots: native?.liveSlots(), settings: native?.internedSettingsCount() };
   },
 
   /**
@@ -257,6 +260,15 @@ async function targetRows() {
   rows.push([`(t1) first \`getAccessToken()\` of a new connector, token in Catalyst Cache (in-memory fake), warm process (median of ${FIRST_CALL_ROUNDS} processes)`,
     fmt(oursApp), `JS ${fmt(jsApp)}`, versus(oursApp, jsApp)]);
   rows.push(['(t1) same, token in a custom JS store (Map)', fmt(oursCustom), `JS (Catalyst) ${fmt(jsApp)}`, versus(oursCustom, jsApp)]);
+  // Many apps or tenants in one process: every connector has a configuration of its own.
+  const distinct = { 'ours-catalyst': [], js: [] };
+  for (let round = 0; round < FIRST_CALL_ROUNDS; round++) {
+    for (const name of Object.keys(distinct)) distinct[name].push(child('firstCalls', name, 0, CONFIGS).ns);
+  }
+  const oursDistinct = median(distinct['ours-catalyst']);
+  const jsDistinct = median(distinct.js);
+  rows.push([`(t1) same, Catalyst Cache, **distinct configurations** (client id, secret and token URLs differ per connector; median of ${FIRST_CALL_ROUNDS})`,
+    fmt(oursDistinct), `JS ${fmt(jsDistinct)}`, versus(oursDistinct, jsDistinct)]);
   const fresh = { 'ours-catalyst': [], js: [] };
   for (let round = 0; round < FRESH_RUNS; round++) {
     for (const name of Object.keys(fresh)) fresh[name].push(child('fresh', name));
@@ -295,6 +307,13 @@ async function targetRows() {
     kb(mem['ours-catalyst'].live), `JS ${kb(mem.js.live)} · google ${kb(mem.google.live)}`, `target ≤ 1.5 KB: ${mem['ours-catalyst'].live <= 1536 ? 'met' : 'not met'}`]);
   rows.push(['(t3) same, still held per connector after all are dropped and collected',
     `${kb(mem['ours-catalyst'].dropped)} (${mem['ours-catalyst'].slots} slots left)`, `JS ${kb(mem.js.dropped)} · google ${kb(mem.google.dropped)}`, `target ≤ 0.3 KB: ${mem['ours-catalyst'].dropped <= 307 ? 'met' : 'not met'}`]);
+  const memDistinct = {};
+  for (const name of ['ours-catalyst', 'js']) memDistinct[name] = child('memory', name, CONFIGS_N, CONFIGS);
+  const ours = memDistinct['ours-catalyst'];
+  rows.push([`(t3) memory per live connector, ${CONFIGS_N / 1000}k **distinct configurations**`,
+    kb(ours.live), `JS ${kb(memDistinct.js.live)}`, `target ≤ 1.5 KB: ${ours.live <= 1536 ? 'met' : 'not met'}`]);
+  rows.push(['(t3) same, still held per connector after all are dropped and collected',
+    `${kb(ours.dropped)} (${ours.slots} slots, ${ours.settings} settings left)`, `JS ${kb(memDistinct.js.dropped)}`, `target ≤ 0.3 KB: ${ours.dropped <= 307 ? 'met' : 'not met'}`]);
   }
   if (!want('t4')) return rows;
 
@@ -318,7 +337,7 @@ async function main() {
     process.exit(0);
   }
   const rows = await targetRows();
-  console.log(`\nissue 12 rows: zcatalyst-connector-rs vs zcatalyst-sdk-node ${require('zcatalyst-sdk-node/package.json').version} connector and google-auth-library ${require('google-auth-library/package.json').version}, Node ${process.version}\n`);
+  console.log(`\npeer rows: zcatalyst-connector-rs vs zcatalyst-sdk-node ${require('zcatalyst-sdk-node/package.json').version} connector and google-auth-library ${require('google-auth-library/package.json').version}, Node ${process.version}\n`);
   console.log('| measure | ours | peers | ours / best peer |');
   console.log('|---|---|---|---|');
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
