@@ -32,8 +32,6 @@ native.registerErrorClass(CatalystConnectorError);
  * revalidate an unchanged object. A changed value is noticed and revalidated.
  */
 const validated = new WeakMap();
-/** Per validated record of a data centre's connector: the settings its Connectors show. */
-const views = new WeakMap();
 /**
  * Per slot handle: the JS string of the token last seen. Its generation is
  * kept in cell 3 of the slot's board row (or, without a board, in
@@ -81,8 +79,7 @@ const rejections = [];
 /**
  * Validates `entry` (throws like the JS package) and returns its validated
  * record: the settings as validated (`settingsOf`) with the connector's
- * `name` and the slot `handle`. A data centre's connector shows its settings
- * with the endpoints filled in: that view is kept in `views`.
+ * `name` and the slot `handle`.
  */
 const resolve = (function resolve(name, entry) {
   if (entry !== null && typeof entry === 'object') {
@@ -90,10 +87,6 @@ const resolve = (function resolve(name, entry) {
     if (known !== undefined && known.name === name && sameSettings(entry, known)) return known;
     const record = settingsOf(entry, name);
     record.handle = openRecord(record);
-    if (record.rare?.data_centre) {
-      // The view holds its record: a Connector holding the view keeps the record's reference alive.
-      views.set(record, { ...record, ...definedOnly(native.connectorUrls(record.handle)), record });
-    }
     slotRefs.register(record, record.handle);
     validated.set(entry, record);
     return record;
@@ -101,10 +94,6 @@ const resolve = (function resolve(name, entry) {
   native.openConnector(name, null, true); // not an object: throws INVALID_ARGUMENT
   throw new Error('unreachable');
 });
-
-function definedOnly(object) {
-  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== null && value !== undefined));
-}
 
 const readConnectionJson = (function readConnectionJson(propJson) {
   if (propJson !== null && typeof propJson === 'object') return propJson;
@@ -136,11 +125,11 @@ class Connector {
     }
     this.connectorName = name;
     this.#name = name;
-    // The validated record (or its view): holding it keeps the handle's
-    // reference alive, with no registration per connector, which the
-    // per-request pattern would pay on every call. Whatever holds a
-    // connector's settings holds its handle's reference (see #rehandle).
-    this.#settings = resolved.rare?.data_centre ? views.get(resolved) ?? resolved : resolved;
+    // The validated record: holding it keeps the handle's reference alive,
+    // with no registration per connector, which the per-request pattern
+    // would pay on every call. Whatever holds a connector's settings holds
+    // its handle's reference (see #rehandle).
+    this.#settings = resolved;
     this.#handle = resolved.handle;
     this.#connection = connection;
   }
@@ -170,9 +159,16 @@ class Connector {
     this.#rehandle(openRecord(settings), settings);
   }
 
-  get authUrl() { return this.#settings.auth_url; }
+  /** A setting, or the one its data centre filled in (the engine's endpoints). */
+  #endpoint(field) {
+    const value = this.#settings[field];
+    if ((value !== undefined && value !== null && value !== '') || this.#settings.data_centre === undefined) return value;
+    return native.connectorUrls(this.#handle)[field] ?? undefined;
+  }
+
+  get authUrl() { return this.#endpoint('auth_url'); }
   set authUrl(value) { this.#set('auth_url', value); }
-  get refreshUrl() { return this.#settings.refresh_url; }
+  get refreshUrl() { return this.#endpoint('refresh_url'); }
   set refreshUrl(value) { this.#set('refresh_url', value); }
   get refreshToken() { return this.#settings.refresh_token; }
   set refreshToken(value) { this.#set('refresh_token', value); }

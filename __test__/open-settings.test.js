@@ -48,3 +48,24 @@ test('numbers and empty strings read the same however the settings cross', async
     });
   }
 });
+
+test('a connector named by its data centre shows the URLs it fills in, and its users share one copy of the settings', () => {
+  const native = require('../index.js');
+  const dc = { client_id: '1000.DCAPP', client_secret: 'dc-secret', data_centre: 'eu', auth_url: '' };
+  const first = new Connection({ c: { ...dc, refresh_token: 'dc-user-1' } }).getConnector('c');
+  assert.equal(first.authUrl, 'https://accounts.zoho.eu/oauth/v2/token');
+  assert.equal(first.refreshUrl, 'https://accounts.zoho.eu/oauth/v2/token');
+  const kept = native.keptSettingsCount();
+  const second = new Connection({ c: { ...dc, refresh_token: 'dc-user-2' } }).getConnector('c');
+  assert.equal(native.keptSettingsCount(), kept + 1, 'kept from the second user on');
+  const interned = native.internedSettingsCount();
+  const third = new Connection({ c: { ...dc, refresh_token: 'dc-user-3' } }).getConnector('c');
+  assert.equal(native.internedSettingsCount(), interned, 'the third user opens from the kept copy');
+  assert.equal(third.refreshUrl, second.refreshUrl);
+  // A setter keeps the data centre's URLs.
+  third.clientId = '1000.OTHER';
+  assert.equal(third.clientId, '1000.OTHER');
+  assert.equal(third.authUrl, 'https://accounts.zoho.eu/oauth/v2/token');
+  // An unknown data centre is refused, as before.
+  assert.throws(() => new Connection({ c: { ...dc, data_centre: 'mars' } }).getConnector('c'), { code: 'INVALID_ARGUMENT', message: /data_centre/ });
+});

@@ -38,8 +38,8 @@ const keepable = (function keepable(record) {
   return record.rare === undefined
     && primitive(record.client_id) && primitive(record.client_secret)
     && primitive(record.auth_url) && primitive(record.refresh_url)
-    && primitive(record.redirect_url) && primitive(record.expires_in)
-    && primitive(record.refresh_in);
+    && primitive(record.redirect_url) && primitive(record.data_centre)
+    && primitive(record.expires_in) && primitive(record.refresh_in);
 });
 
 /**
@@ -75,7 +75,7 @@ const plainRecord = (function plainRecord(record) {
     && joinable(record.client_id) && joinable(record.client_secret)
     && joinable(record.auth_url) && joinable(record.refresh_url)
     && joinable(record.refresh_token) && joinable(record.redirect_url)
-    && plainNumber(record.expires_in) && plainNumber(record.refresh_in);
+    && joinable(record.data_centre) && plainNumber(record.expires_in) && plainNumber(record.refresh_in);
 });
 
 /**
@@ -107,7 +107,7 @@ const openWhole = (function openWhole(record) {
     if (plainRecord(record)) {
       // Unset and empty settings read alike (as an empty text).
       const texts = `${record.client_id ?? ''}\0${record.client_secret ?? ''}\0${record.auth_url ?? ''}\0${
-        record.refresh_url ?? ''}\0${record.refresh_token ?? ''}\0${record.redirect_url ?? ''}`;
+        record.refresh_url ?? ''}\0${record.refresh_token ?? ''}\0${record.redirect_url ?? ''}\0${record.data_centre ?? ''}`;
       const handle = native.openPlain(name, texts, record.expires_in, record.refresh_in);
       if (handle !== 0) return handle;
     }
@@ -141,6 +141,7 @@ const remember = (function remember(record) {
   place.auth_url = record.auth_url;
   place.refresh_url = record.refresh_url;
   place.redirect_url = record.redirect_url;
+  place.data_centre = record.data_centre;
   place.expires_in = record.expires_in;
   place.refresh_in = record.refresh_in;
   place.name = record.name;

@@ -60,8 +60,8 @@ pub fn open_connector(
 }
 
 /// `openConnector` for settings that are all common ones: `texts` holds
-/// `client_id`, `client_secret`, `auth_url`, `refresh_url`, `refresh_token`
-/// and `redirect_url` in that order, separated by NULs (empty: unset), and
+/// `client_id`, `client_secret`, `auth_url`, `refresh_url`, `refresh_token`,
+/// `redirect_url` and `data_centre` in that order, separated by NULs (empty: unset), and
 /// the lifetimes come as numbers (or unset). One string crosses, no JSON.
 /// Returns 0, opening nothing, when a text holds a NUL or a lone surrogate
 /// (it does not read as the JSON form would): open those with `openConnector`.
@@ -87,6 +87,7 @@ pub fn open_plain(
         refresh_url: next(),
         refresh_token: next(),
         redirect_url: next(),
+        data_centre: next(),
         expires_in,
         refresh_in,
     };

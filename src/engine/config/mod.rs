@@ -10,6 +10,7 @@ mod settings;
 pub use packed::{interned_count, SettingsParts, SharedRef, SharedSettings};
 pub use plain::PlainSettings;
 pub use provider::{
-    fill_data_centre, is_zoho_accounts, zoho_accounts, zoho_api_domain, ClientAuth, ProviderOptions,
+    data_centre_endpoints, fill_data_centre, is_zoho_accounts, zoho_accounts, zoho_api_domain,
+    ClientAuth, ProviderOptions,
 };
 pub use settings::{parse_int, ConnectorConfig, FieldRef, Fields, FIELDS};

@@ -21,7 +21,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use rustc_hash::FxBuildHasher;
 
-use super::provider::{is_zoho_accounts, zoho_api_domain, ClientAuth, ProviderOptions};
+use super::provider::{scheme_for, ClientAuth, ProviderOptions, ZohoServer};
 use crate::support::sync::lock;
 
 /// A connector's settings other than the refresh token, as plain values:
@@ -64,6 +64,7 @@ impl SettingsParts {
             refresh_in: self.refresh_in,
             secret_key: self.secret_key.as_deref(),
             provider: &self.provider,
+            zoho: None,
         }
     }
 }
@@ -92,6 +93,9 @@ pub struct SettingsView<'a> {
     pub secret_key: Option<&'a str>,
     /// Provider options, with the values derived for Zoho filled in.
     pub provider: &'a ProviderOptions,
+    /// The Zoho server the refresh URL is on (`Some(None)`: none), when the
+    /// caller found it already (`None`: packing finds it).
+    pub zoho: Option<Option<&'a ZohoServer>>,
 }
 
 /// The text settings, in the order they lie in `SharedSettings::texts`.
@@ -112,6 +116,10 @@ enum Text {
 }
 
 const TEXTS: usize = 12;
+
+/// The bit of `SharedSettings::kinds` (past the texts' two bits each) set
+/// when the refresh URL is on a Zoho accounts server.
+const ZOHO_BIT: u32 = 1 << 31;
 
 /// How one text setting is held (two bits of `SharedSettings::kinds`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -154,8 +162,17 @@ impl SharedSettings {
             refresh_in,
             secret_key,
             provider,
+            zoho,
         } = settings;
-        let derived = Derivation::of(refresh_url);
+        let found;
+        let zoho = match zoho {
+            Some(zoho) => zoho,
+            None => {
+                found = ZohoServer::of(refresh_url);
+                found.as_ref()
+            }
+        };
+        let derived = Derivation { zoho };
         let values: [(Option<&str>, Option<Cow<'_, str>>); TEXTS] = [
             (Some(name), None),
             (Some(client_id), None),
@@ -187,6 +204,9 @@ impl SharedSettings {
             kinds |= (kind as u32) << (2 * index);
             // Settings come from JSON text in a JS string: far below 4 GiB.
             ends[index] = u32::try_from(texts.len()).unwrap_or(u32::MAX);
+        }
+        if zoho.is_some() {
+            kinds |= ZOHO_BIT;
         }
         SharedSettings {
             texts: texts.into_boxed_str(),
@@ -251,15 +271,20 @@ impl SharedSettings {
     }
 
     /// A setting that may be derived from the refresh URL.
-    fn derivable<'a>(
-        &'a self,
+    fn derivable(
+        &self,
         text: Text,
-        derive: fn(&Derivation<'a>) -> Option<Cow<'a, str>>,
-    ) -> Option<Cow<'a, str>> {
+        derive: fn(&Derivation<'_>) -> Option<Cow<'static, str>>,
+    ) -> Option<Cow<'_, str>> {
         match self.kind(text) {
             Kind::Absent => None,
             Kind::Stored => Some(Cow::Borrowed(self.stored(text))),
-            Kind::Derived => derive(&Derivation::of(self.refresh_url())),
+            Kind::Derived => {
+                let zoho = ZohoServer::of(self.refresh_url());
+                derive(&Derivation {
+                    zoho: zoho.as_ref(),
+                })
+            }
         }
     }
 
@@ -308,25 +333,25 @@ impl SharedSettings {
 
     /// `authorize_url`: the consent page (filled for Zoho data centres).
     pub fn authorize_url(&self) -> Option<Cow<'_, str>> {
-        self.derivable(Text::AuthorizeUrl, Derivation::authorize_url)
+        self.derivable(Text::AuthorizeUrl, |d| d.authorize_url())
     }
 
     /// `revoke_url`: the revocation endpoint (derived for Zoho hosts).
     pub fn revoke_url(&self) -> Option<Cow<'_, str>> {
-        self.derivable(Text::RevokeUrl, Derivation::revoke_url)
+        self.derivable(Text::RevokeUrl, |d| d.revoke_url())
     }
 
     /// `api_domain`: where relative `fetch()` URLs go when the token answer
     /// named none (derived for Zoho).
     pub fn api_domain(&self) -> Option<Cow<'_, str>> {
-        self.derivable(Text::ApiDomain, Derivation::api_domain)
+        self.derivable(Text::ApiDomain, |d| d.api_domain())
     }
 
     /// The `Authorization` scheme for API calls.
     pub fn authorization_scheme(&self) -> &str {
         match self.kind(Text::Scheme) {
             Kind::Stored => self.stored(Text::Scheme),
-            _ => Derivation::of(self.refresh_url()).scheme(),
+            _ => scheme_for(self.kinds & ZOHO_BIT != 0),
         }
     }
 
@@ -367,51 +392,26 @@ impl fmt::Debug for SharedSettings {
 /// The settings a refresh URL implies: on a Zoho accounts server, its
 /// consent and revocation endpoints, API domain and header scheme.
 struct Derivation<'a> {
-    refresh_url: &'a str,
-    zoho: bool,
+    zoho: Option<&'a ZohoServer>,
 }
 
-impl<'a> Derivation<'a> {
-    fn of(refresh_url: &'a str) -> Self {
-        Derivation {
-            refresh_url,
-            zoho: is_zoho_accounts(refresh_url),
-        }
+impl Derivation<'_> {
+    fn authorize_url(&self) -> Option<Cow<'static, str>> {
+        self.zoho.map(|z| Cow::Owned(z.authorize_url()))
     }
 
-    fn on_origin(&self, path: &str) -> Option<Cow<'a, str>> {
-        let url = url::Url::parse(self.refresh_url).ok()?;
-        Some(Cow::Owned(format!(
-            "{}{path}",
-            url.origin().ascii_serialization()
-        )))
+    fn revoke_url(&self) -> Option<Cow<'static, str>> {
+        self.zoho.map(|z| Cow::Owned(z.revoke_url()))
     }
 
-    fn authorize_url(&self) -> Option<Cow<'a, str>> {
+    fn api_domain(&self) -> Option<Cow<'static, str>> {
         self.zoho
-            .then(|| self.on_origin("/oauth/v2/auth"))
-            .flatten()
-    }
-
-    fn revoke_url(&self) -> Option<Cow<'a, str>> {
-        self.zoho
-            .then(|| self.on_origin("/oauth/v2/token/revoke"))
-            .flatten()
-    }
-
-    fn api_domain(&self) -> Option<Cow<'a, str>> {
-        self.zoho
-            .then(|| zoho_api_domain(self.refresh_url))
-            .flatten()
-            .map(Cow::Owned)
+            .and_then(|z| z.api_domain())
+            .map(|domain| Cow::Owned(domain.to_owned()))
     }
 
     fn scheme(&self) -> &'static str {
-        if self.zoho {
-            "Zoho-oauthtoken"
-        } else {
-            "Bearer"
-        }
+        scheme_for(self.zoho.is_some())
     }
 }
 

@@ -1,10 +1,12 @@
 //! The common settings given one by one: what `connector.js` sends for a
-//! connector whose settings are all common ones (no provider option, no
-//! secret key, no data centre) and whose values are strings, numbers or
-//! unset — most connectors. Read like the positional form, without JSON.
+//! connector whose settings are all common ones (a Zoho data centre or token
+//! URLs, no provider option, no secret key) and whose values are strings,
+//! numbers or unset — most connectors. Read like the positional form,
+//! without JSON.
 
 use serde_json::{Number, Value};
 
+use super::provider::data_centre_endpoints;
 use super::settings::{FieldRef, Fields};
 use super::ConnectorConfig;
 use crate::engine::error::Result;
@@ -24,6 +26,8 @@ pub struct PlainSettings<'a> {
     pub refresh_token: Option<&'a str>,
     /// `redirect_url`.
     pub redirect_url: Option<&'a str>,
+    /// `data_centre`: a Zoho data centre whose endpoints fill the missing URLs.
+    pub data_centre: Option<&'a str>,
     /// `expires_in`, seconds.
     pub expires_in: Option<f64>,
     /// `refresh_in`, seconds.
@@ -36,6 +40,9 @@ struct PlainFields<'a> {
     settings: PlainSettings<'a>,
     expires_in: Option<Value>,
     refresh_in: Option<Value>,
+    /// The data centre's endpoints (`auth_url`, `refresh_url`,
+    /// `authorize_url`, `revoke_url`), used where the settings have none.
+    endpoints: Option<[(&'static str, String); 4]>,
 }
 
 fn number(value: Option<f64>) -> Option<Value> {
@@ -52,11 +59,17 @@ impl Fields for PlainFields<'_> {
             "refresh_url" => s.refresh_url,
             "refresh_token" => s.refresh_token,
             "redirect_url" => s.redirect_url,
+            "data_centre" => s.data_centre,
             "expires_in" => return self.expires_in.as_ref().map(FieldRef::Value),
             "refresh_in" => return self.refresh_in.as_ref().map(FieldRef::Value),
             _ => None,
         };
-        text.map(FieldRef::Text)
+        text.or_else(|| {
+            let endpoints = self.endpoints.as_ref()?;
+            let (_, url) = endpoints.iter().find(|(name, _)| *name == key)?;
+            Some(url.as_str())
+        })
+        .map(FieldRef::Text)
     }
 }
 
@@ -64,10 +77,15 @@ impl ConnectorConfig {
     /// Validates a connector's common settings given one by one, as
     /// `from_positional` validates the same values.
     pub fn from_plain(name: &str, settings: PlainSettings<'_>) -> Result<Self> {
+        let endpoints = match settings.data_centre {
+            Some(dc) => Some(data_centre_endpoints(name, dc)?),
+            None => None,
+        };
         let fields = PlainFields {
             settings,
             expires_in: number(settings.expires_in),
             refresh_in: number(settings.refresh_in),
+            endpoints,
         };
         ConnectorConfig::from_fields(name, &fields)
     }
@@ -88,6 +106,7 @@ mod tests {
             refresh_url: Some("https://a.example/r"),
             refresh_token: Some("rt"),
             redirect_url: Some("https://app/cb"),
+            data_centre: None,
             expires_in: Some(3599.9),
             refresh_in: Some(-5.0),
         };
@@ -122,5 +141,41 @@ mod tests {
             error.to_string(),
             "Value for property client_secret cannot be null or undefined in connector.crm object"
         );
+    }
+
+    #[test]
+    fn a_data_centre_fills_the_missing_urls_as_in_the_json_form() {
+        let mut values = vec![Value::Null; FIELDS.len()];
+        let at = |key: &str| FIELDS.iter().position(|k| *k == key).unwrap();
+        values[at("client_id")] = json!("id");
+        values[at("client_secret")] = json!("secret");
+        values[at("data_centre")] = json!("eu");
+        values[at("auth_url")] = json!("https://own.example/token");
+        let positional = serde_json::to_string(&values).unwrap();
+        let plain = PlainSettings {
+            client_id: Some("id"),
+            client_secret: Some("secret"),
+            data_centre: Some("eu"),
+            auth_url: Some("https://own.example/token"),
+            ..PlainSettings::default()
+        };
+        let a = ConnectorConfig::from_plain("crm", plain).unwrap();
+        assert_eq!(
+            a,
+            ConnectorConfig::from_positional("crm", &positional).unwrap()
+        );
+        assert_eq!(a.auth_url(), "https://own.example/token");
+        assert_eq!(a.refresh_url(), "https://accounts.zoho.eu/oauth/v2/token");
+        assert_eq!(
+            a.revoke_url().as_deref(),
+            Some("https://accounts.zoho.eu/oauth/v2/token/revoke")
+        );
+        let unknown = PlainSettings {
+            data_centre: Some("mars"),
+            ..plain
+        };
+        let error = ConnectorConfig::from_plain("crm", unknown).unwrap_err();
+        assert_eq!(error.code(), "INVALID_ARGUMENT");
+        assert!(error.to_string().contains("data_centre"), "{error}");
     }
 }

@@ -55,30 +55,77 @@ pub fn zoho_accounts(data_centre: &str) -> Option<&'static str> {
     })
 }
 
+/// A Zoho accounts server, as a token URL names it: what its connectors'
+/// other endpoints are, found with one parse of the URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZohoServer {
+    /// `https://accounts.zoho.<tld>` (the URL's origin).
+    origin: String,
+    /// Zoho's API domain for it: `accounts.zoho.<tld>` → `https://www.zohoapis.<tld>`
+    /// (`accounts.zohocloud.ca` → `www.zohoapis.ca`); none for other hosts.
+    api_domain: Option<String>,
+}
+
+impl ZohoServer {
+    /// The Zoho accounts server `url` is on, if it is on one.
+    pub fn of(url: &str) -> Option<Self> {
+        // Most URLs are not Zoho's: only those naming it are parsed.
+        let named = url
+            .as_bytes()
+            .windows(b"accounts.zoho".len())
+            .any(|w| w.eq_ignore_ascii_case(b"accounts.zoho"));
+        if !named {
+            return None;
+        }
+        let parsed = url::Url::parse(url).ok()?;
+        let host = parsed.host_str()?;
+        if !host.starts_with("accounts.zoho") {
+            return None;
+        }
+        let api_domain = host
+            .strip_prefix("accounts.zoho.")
+            .or_else(|| host.strip_prefix("accounts.zohocloud."))
+            .map(|tld| format!("https://www.zohoapis.{tld}"));
+        Some(ZohoServer {
+            origin: parsed.origin().ascii_serialization(),
+            api_domain,
+        })
+    }
+
+    /// The consent page: `<origin>/oauth/v2/auth`.
+    pub fn authorize_url(&self) -> String {
+        format!("{}/oauth/v2/auth", self.origin)
+    }
+
+    /// The revocation endpoint: `<origin>/oauth/v2/token/revoke`.
+    pub fn revoke_url(&self) -> String {
+        format!("{}/oauth/v2/token/revoke", self.origin)
+    }
+
+    /// The API domain, if the host names a data centre.
+    pub fn api_domain(&self) -> Option<&str> {
+        self.api_domain.as_deref()
+    }
+}
+
 /// Zoho's API domain for an accounts server: `accounts.zoho.<tld>` →
 /// `https://www.zohoapis.<tld>` (`accounts.zohocloud.ca` → `www.zohoapis.ca`).
 pub fn zoho_api_domain(accounts_url: &str) -> Option<String> {
-    let host = url::Url::parse(accounts_url).ok()?.host_str()?.to_owned();
-    let tld = host
-        .strip_prefix("accounts.zoho.")
-        .or_else(|| host.strip_prefix("accounts.zohocloud."))?;
-    Some(format!("https://www.zohoapis.{tld}"))
+    ZohoServer::of(accounts_url)?.api_domain
 }
 
 /// Whether `url` is on a Zoho accounts server.
 pub fn is_zoho_accounts(url: &str) -> bool {
-    // Most URLs are not Zoho's: only those naming it are parsed.
-    let named = url
-        .as_bytes()
-        .windows(b"accounts.zoho".len())
-        .any(|w| w.eq_ignore_ascii_case(b"accounts.zoho"));
-    named
-        && url::Url::parse(url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .is_some_and(|host| {
-                host.starts_with("accounts.zoho") || host.starts_with("accounts.zohocloud")
-            })
+    ZohoServer::of(url).is_some()
+}
+
+/// The default `Authorization` scheme: Zoho's on its accounts servers, else `Bearer`.
+pub fn scheme_for(zoho: bool) -> &'static str {
+    if zoho {
+        "Zoho-oauthtoken"
+    } else {
+        "Bearer"
+    }
 }
 
 fn string(map: &impl Fields, key: &str) -> Option<String> {
@@ -94,30 +141,39 @@ fn invalid(name: &str, property: &str, expected: &str) -> ConnectorError {
     ))
 }
 
-/// Fills `auth_url`, `refresh_url` and `authorize_url` from `data_centre`
-/// where they are missing, so the required-property check passes.
-pub fn fill_data_centre(name: &str, map: &mut Map<String, Value>) -> Result<()> {
-    let Some(dc) = string(map, "data_centre") else {
-        return Ok(());
-    };
-    let accounts = zoho_accounts(&dc)
+/// The endpoints a Zoho data centre gives, by setting name: `auth_url`,
+/// `refresh_url`, `authorize_url` and `revoke_url` on its accounts server;
+/// an unknown data centre is refused.
+pub fn data_centre_endpoints(name: &str, data_centre: &str) -> Result<[(&'static str, String); 4]> {
+    let accounts = zoho_accounts(data_centre)
         .ok_or_else(|| invalid(name, "data_centre", "one of us, eu, in, au, jp, ca, sa, cn"))?;
-    for (key, path) in [
+    Ok([
         ("auth_url", "/oauth/v2/token"),
         ("refresh_url", "/oauth/v2/token"),
         ("authorize_url", "/oauth/v2/auth"),
         ("revoke_url", "/oauth/v2/token/revoke"),
-    ] {
+    ]
+    .map(|(key, path)| (key, format!("{accounts}{path}"))))
+}
+
+/// Fills `auth_url`, `refresh_url`, `authorize_url` and `revoke_url` from
+/// `data_centre` where they are missing, so the required-property check passes.
+pub fn fill_data_centre(name: &str, map: &mut Map<String, Value>) -> Result<()> {
+    let Some(dc) = string(map, "data_centre") else {
+        return Ok(());
+    };
+    for (key, url) in data_centre_endpoints(name, &dc)? {
         if string(map, key).is_none() {
-            map.insert(key.to_owned(), Value::String(format!("{accounts}{path}")));
+            map.insert(key.to_owned(), Value::String(url));
         }
     }
     Ok(())
 }
 
 impl ProviderOptions {
-    /// Reads the options of `connector.<name>`; `refresh_url` decides defaults.
-    pub fn from_entry(name: &str, map: &impl Fields, refresh_url: &str) -> Result<Self> {
+    /// Reads the options of `connector.<name>`; the Zoho server its refresh
+    /// URL is on (`zoho`), if any, decides defaults.
+    pub fn from_entry(name: &str, map: &impl Fields, zoho: Option<&ZohoServer>) -> Result<Self> {
         let client_auth = match string(map, "token_endpoint_auth_method").as_deref() {
             None | Some("client_secret_post") => ClientAuth::Post,
             Some("client_secret_basic") => ClientAuth::Basic,
@@ -142,22 +198,16 @@ impl ProviderOptions {
                 .collect::<Result<_>>()?,
             Some(_) => return Err(invalid(name, "token_params", "an object of strings")),
         };
-        let zoho = is_zoho_accounts(refresh_url);
-        let revoke_url = string(map, "revoke_url").or_else(|| {
-            zoho.then(|| url::Url::parse(refresh_url).ok())
-                .flatten()
-                .map(|u| format!("{}/oauth/v2/token/revoke", u.origin().ascii_serialization()))
-        });
         Ok(ProviderOptions {
             client_auth,
             token_params,
             scope: string(map, "scope"),
             authorize_url: string(map, "authorize_url"),
-            revoke_url,
+            revoke_url: string(map, "revoke_url").or_else(|| zoho.map(ZohoServer::revoke_url)),
             api_domain: string(map, "api_domain")
-                .or_else(|| zoho.then(|| zoho_api_domain(refresh_url)).flatten()),
+                .or_else(|| zoho.and_then(|z| z.api_domain().map(str::to_owned))),
             authorization_scheme: string(map, "authorization_scheme")
-                .unwrap_or_else(|| if zoho { "Zoho-oauthtoken" } else { "Bearer" }.to_owned()),
+                .unwrap_or_else(|| scheme_for(zoho.is_some()).to_owned()),
         })
     }
 }
@@ -190,12 +240,9 @@ mod tests {
 
     #[test]
     fn defaults_follow_the_host() {
-        let zoho = ProviderOptions::from_entry(
-            "z",
-            &Map::new(),
-            "https://accounts.zoho.in/oauth/v2/token",
-        )
-        .unwrap();
+        let server = ZohoServer::of("https://accounts.zoho.in/oauth/v2/token");
+        assert!(server.is_some());
+        let zoho = ProviderOptions::from_entry("z", &Map::new(), server.as_ref()).unwrap();
         assert_eq!(zoho.authorization_scheme, "Zoho-oauthtoken");
         assert_eq!(
             zoho.revoke_url.as_deref(),
@@ -207,9 +254,12 @@ mod tests {
             zoho_api_domain("https://accounts.zohocloud.ca/oauth/v2/token").as_deref(),
             Some("https://www.zohoapis.ca")
         );
-        let other =
-            ProviderOptions::from_entry("g", &Map::new(), "https://oauth2.googleapis.com/token")
-                .unwrap();
+        assert_eq!(ZohoServer::of("https://oauth2.googleapis.com/token"), None);
+        assert_eq!(
+            ZohoServer::of("https://accounts.zohoexample.org/t").map(|z| z.api_domain),
+            Some(None)
+        );
+        let other = ProviderOptions::from_entry("g", &Map::new(), None).unwrap();
         assert_eq!(other.authorization_scheme, "Bearer");
         assert_eq!(other.revoke_url, None);
         assert_eq!(other.api_domain, None);
@@ -221,7 +271,7 @@ mod tests {
             json!({"token_endpoint_auth_method": "client_secret_basic", "scope": "a b",
                            "token_params": {"audience": "api", "n": 1}, "authorization_scheme": "Token"}),
         );
-        let o = ProviderOptions::from_entry("p", &m, "https://p/t").unwrap();
+        let o = ProviderOptions::from_entry("p", &m, None).unwrap();
         assert_eq!(o.client_auth, ClientAuth::Basic);
         assert_eq!(
             o.token_params,
@@ -236,7 +286,7 @@ mod tests {
             json!({"token_params": "x=1"}),
             json!({"token_params": {"a": []}}),
         ] {
-            assert!(ProviderOptions::from_entry("p", &map(bad), "https://p/t").is_err());
+            assert!(ProviderOptions::from_entry("p", &map(bad), None).is_err());
         }
     }
 }

@@ -8,7 +8,7 @@ use std::ops::Deref;
 use serde_json::{Map, Value};
 
 use super::packed::{intern, SettingsParts, SettingsView, SharedRef, SharedSettings};
-use super::provider::{fill_data_centre, ProviderOptions};
+use super::provider::{fill_data_centre, ProviderOptions, ZohoServer};
 use crate::engine::error::{ConnectorError, Result};
 
 /// The properties that `getConnector()` requires, in the order the JS package checks them.
@@ -222,7 +222,8 @@ impl ConnectorConfig {
             (next()?, next()?, next()?, next()?);
         let redirect_url = text(map, "redirect_url");
         let secret_key = text(map, "secret_key");
-        let provider = ProviderOptions::from_entry(name, map, &refresh_url)?;
+        let zoho = ZohoServer::of(&refresh_url);
+        let provider = ProviderOptions::from_entry(name, map, zoho.as_ref())?;
         let settings = SettingsView {
             name,
             client_id: &client_id,
@@ -237,6 +238,7 @@ impl ConnectorConfig {
                 .filter(|v| *v > 0),
             secret_key: secret_key.as_deref(),
             provider: &provider,
+            zoho: Some(zoho.as_ref()),
         };
         Ok(ConnectorConfig {
             shared: intern(SharedSettings::new(settings)),
