@@ -19,6 +19,8 @@ const FIRST_CALL_ROUNDS = 7;
 /** The environment of a child measuring distinct configurations (see `settingsFor`). */
 const CONFIGS = { BENCH_SHAPE: 'configs' };
 const CONFIGS_N = CONNECTORS;
+/** Zoho's US token endpoint: what `data_centre: 'us'` stands for. */
+const ZOHO_US = 'https://accounts.zoho.com/oauth/v2/token';
 
 const fmt = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
 const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
@@ -35,10 +37,16 @@ function versus(ours, peer) {
  * connector per user; 'configs' the client id and secret and the token URLs
  * too — many apps or tenants in one process, which the kept-settings path
  * of the engine cannot serve; 'datacentre' as 'tokens', with Zoho's URLs,
- * which this package's connectors name by `data_centre: 'us'` (see `peer`).
+ * which this package's connectors (`ours`) name by `data_centre: 'us'` (the
+ * JS connector takes only the URLs).
  */
-function settingsFor(i, url) {
-  if (process.env.BENCH_SHAPE === 'datacentre') url = 'https://accounts.zoho.com/oauth/v2/token';
+function settingsFor(i, url, ours = false) {
+  if (process.env.BENCH_SHAPE === 'datacentre') {
+    const refreshToken = `1000.refresh-token-${process.pid}-${i}`;
+    return ours
+      ? { client_id: '1000.CLIENTID', client_secret: 'client-secret-value', data_centre: 'us', refresh_token: refreshToken, redirect_url: 'https://app.example.com/callback', expires_in: 3600 }
+      : { client_id: '1000.CLIENTID', client_secret: 'client-secret-value', auth_url: ZOHO_US, refresh_url: ZOHO_US, refresh_token: refreshToken, redirect_url: 'https://app.example.com/callback', expires_in: 3600 };
+  }
   const configs = process.env.BENCH_SHAPE === 'configs';
   const tokenUrl = configs ? `${url}/t${i}` : url;
   return {
@@ -67,7 +75,7 @@ function memory() {
 /** A connector factory per peer over a store already holding every token. */
 function peer(name, url, n) {
   const { catalystApp, mapStore, jsCacheKey, entryValue } = require('../__test__/helpers/stores');
-  const all = Array.from({ length: n }, (_, i) => settingsFor(i, url));
+  const all = Array.from({ length: n }, (_, i) => settingsFor(i, url, name.startsWith('ours')));
   if (name === 'google') {
     const { OAuth2Client } = require('google-auth-library');
     return {
@@ -83,7 +91,10 @@ function peer(name, url, n) {
   const app = name === 'ours-custom' ? null : catalystApp();
   const store = name === 'ours-custom' ? mapStore() : null;
   const entries = app ? app.entries : store.entries;
-  for (const s of all) entries.set(jsCacheKey('c', s), entryValue(`at-${s.refresh_token}`));
+  for (const s of all) {
+    const urls = s.data_centre === undefined ? s : { ...s, auth_url: ZOHO_US, refresh_url: ZOHO_US };
+    entries.set(jsCacheKey('c', urls), entryValue(`at-${s.refresh_token}`));
+  }
   if (store) store.calls.length = 0;
   if (name === 'js') {
     const { JsConnection } = require('./js-package');
@@ -91,12 +102,7 @@ function peer(name, url, n) {
   }
   const { Connection } = require('..');
   const second = app ?? { store };
-  // A Zoho data centre in place of the token URLs it stands for (the JS
-  // connector takes only the URLs): the same connectors, as users write them here.
-  const ours = process.env.BENCH_SHAPE === 'datacentre'
-    ? all.map(({ auth_url, refresh_url, ...s }) => ({ ...s, data_centre: 'us' }))
-    : all;
-  return { all: ours, open: (s) => new Connection({ c: s }, second).getConnector('c'), token: (c) => c.getAccessToken() };
+  return { all, open: (s) => new Connection({ c: s }, second).getConnector('c'), token: (c) => c.getAccessToken() };
 }
 
 const children = {
