@@ -1,13 +1,16 @@
 'use strict';
-// Every JavaScript example in README.md runs, as written, in a child process.
+// Every JavaScript example in README.md and in docs/*.md (not docs/api/,
+// which is generated) runs, as written, in a child process, and their
+// TypeScript examples compile. Each file's blocks follow the same rules.
 //
-// Rules for README code blocks (read before adding one):
+// Rules for code blocks in README.md and docs/*.md (read before adding one):
 // - ```js blocks are run. A block with a top-level `import`/`export` is an ES
 //   module (top-level `await` allowed); any other is CommonJS, so it must wrap
 //   `await` in an async function (top-level `await` is a SyntaxError there,
 //   which fails this test). `require('zcatalyst-connector-rs')` and `import …
 //   from 'zcatalyst-connector-rs'` resolve to this repository (the block runs
-//   from target/readme-blocks/, inside the package).
+//   from target/readme-blocks/, inside the package; each block is its own
+//   file there, named after its Markdown file and fence line).
 // - A block must exit 0 on its own within 20 s, print no uncaught error, and
 //   define every name it uses. Blocks that stand for a request handler define
 //   the handler (e.g. `module.exports = async (req, res) => …`) rather than
@@ -70,9 +73,18 @@ function run(file, env) {
   });
 }
 
-const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-const blocks = codeBlocks(readme);
+/** The Markdown files whose examples run: README.md, then docs/*.md (docs/api/ is generated, not read). */
+const sources = ['README.md', ...fs.readdirSync(path.join(root, 'docs'))
+  .filter((name) => name.endsWith('.md'))
+  .sort()
+  .map((name) => `docs/${name}`)];
+/** Every block of every source, with `source` (its file) and `slug` (a file-name prefix unique to it). */
+const blocks = sources.flatMap((source) => {
+  const slug = source.replace(/\.md$/, '').replace(/[^\w-]+/g, '-');
+  return codeBlocks(fs.readFileSync(path.join(root, source), 'utf8')).map((b) => ({ ...b, source, slug }));
+});
 const jsBlocks = blocks.filter((b) => ['js', 'javascript', 'mjs', 'cjs'].includes(b.lang));
+const readmeJsBlocks = jsBlocks.filter((b) => b.source === 'README.md');
 
 let mock;
 test.before(async () => {
@@ -82,9 +94,12 @@ test.before(async () => {
 });
 test.after(() => mock.close());
 
-test('the extractor finds the README blocks (so the tests below cannot pass on none)', () => {
+test('the extractor finds the README and docs blocks (so the tests below cannot pass on none)', () => {
+  assert.ok(sources.length >= 2, `sources: ${sources.join(', ')}`);
   assert.ok(jsBlocks.length >= 8, `${jsBlocks.length} js blocks`);
-  assert.ok(jsBlocks.some((b) => isModule(b.code)), 'an ES module example');
+  assert.ok(readmeJsBlocks.length >= 2, `${readmeJsBlocks.length} js blocks in README.md`);
+  assert.ok(jsBlocks.some((b) => b.source !== 'README.md'), 'a js block in docs/*.md');
+  assert.ok(readmeJsBlocks.some((b) => isModule(b.code)), 'an ES module example in README.md');
   assert.ok(blocks.some((b) => b.lang === 'ts'), 'a TypeScript example');
 });
 
@@ -100,9 +115,9 @@ test('the extractor: languages, fence lines, the fragment marker, module detecti
 
 for (const block of jsBlocks) {
   const kind = block.lang === 'mjs' || (block.lang !== 'cjs' && isModule(block.code)) ? 'mjs' : 'cjs';
-  const title = `README.md:${block.line} (${kind}${block.fragment ? ', fragment: parses' : ''})`;
+  const title = `${block.source}:${block.line} (${kind}${block.fragment ? ', fragment: parses' : ''})`;
   test(title, async () => {
-    const file = path.join(outDir, `block-${block.line}.${kind}`);
+    const file = path.join(outDir, `${block.slug}-${block.line}.${kind}`);
     fs.writeFileSync(file, block.code);
     if (block.fragment) {
       execFileSync(process.execPath, ['--check', file], { stdio: 'pipe' });
@@ -120,16 +135,16 @@ for (const block of jsBlocks) {
 
 test('the examples really reached the mock provider (the environment override works)', () => {
   const total = jsBlocks.reduce((sum, b) => sum + (b.tokenRequests || 0), 0);
-  assert.ok(total >= 2, `token requests made by README blocks: ${total}`);
-  assert.ok(jsBlocks[0].tokenRequests >= 1, 'the first example gets a token');
+  assert.ok(total >= 2, `token requests made by README and docs blocks: ${total}`);
+  assert.ok(readmeJsBlocks[0].tokenRequests >= 1, 'the README\'s first example gets a token');
 });
 
-test('README TypeScript blocks compile with strict, against the published typings, without DOM', () => {
+test('README and docs TypeScript blocks compile with strict, against the published typings, without DOM', () => {
   const tsBlocks = blocks.filter((b) => b.lang === 'ts');
   const dir = path.join(outDir, 'ts');
   fs.mkdirSync(dir, { recursive: true });
   const files = tsBlocks.map((block) => {
-    const name = `block-${block.line}.${isModule(block.code) ? 'mts' : 'ts'}`;
+    const name = `${block.slug}-${block.line}.${isModule(block.code) ? 'mts' : 'ts'}`;
     // Each snippet is its own module.
     fs.writeFileSync(path.join(dir, name), isModule(block.code) ? block.code : `${block.code}export {}\n`);
     return name;
