@@ -1,16 +1,14 @@
 'use strict';
-// The public classes of zcatalyst-connector-rs. This file only shapes the JS
-// surface of @zcatalyst/connector (classes, getters, argument checks, the error
-// class); tokens are cached, refreshed and shared inside the native engine,
-// reached through a numeric slot handle so a cache hit is one native call.
+// The public classes of zcatalyst-connector-rs: the surface of
+// @zcatalyst/connector (Connection, Connector, the error class) and what this
+// package adds to it. Tokens are cached, refreshed and shared inside the
+// native engine, reached through a numeric slot handle; what a token call is
+// answered from on the JS thread is in lib/slot-cache.js. The internals of
+// this file follow the classes.
 //
-// What a process's first token call runs is written as parenthesized function
-// expressions — `const f = (function f() {…})`, and methods set in a class's
-// static block — which V8 compiles when the module loads: compiled lazily,
-// each would be parsed twice and compiled on the caller's time (see "Compiled
-// at load" in the README). The other functions are ordinary declarations.
-// (Methods set that way are ordinary functions, constructible unlike class
-// methods; nothing calls them with `new`.)
+// Parenthesized function expressions (and methods set with `defineMethods`
+// in a static block) are on a first token call's path: see
+// lib/compiled-at-load.js.
 
 const { readFileSync } = require('node:fs');
 const native = require('./index.js');
@@ -23,87 +21,13 @@ const { EventSink, debugOn, secretsOf } = require('./lib/events.js');
 const { dispatcherFor } = require('./lib/network.js');
 const { settingsOf, plainSettings, sameSettings } = require('./lib/settings.js');
 const { openRecord } = require('./lib/open-settings.js');
+const { defineMethods } = require('./lib/compiled-at-load.js');
+const {
+  board, tokenPromises, tokenStrings, rejections, slotRefs, releaseHandle,
+  keep, keptGeneration, adopted, storeReads, StoreRead,
+} = require('./lib/slot-cache.js');
 
 native.registerErrorClass(CatalystConnectorError);
-
-/**
- * Per settings object: the values last validated and the slot handle they map
- * to, so the per-request pattern `new Connection(cfg).getConnector(n)` does not
- * revalidate an unchanged object. A changed value is noticed and revalidated.
- */
-const validated = new WeakMap();
-/**
- * Per slot handle: the JS string of the token last seen. Its generation is
- * kept in cell 3 of the slot's board row (or, without a board, in
- * `keptGenerations`): see `keep`.
- */
-const tokenStrings = [];
-const keptGenerations = [];
-/**
- * Per slot handle: a promise resolved with `tokenStrings[handle]`, made on
- * the first hit from the board and returned by every later one (a hit then
- * allocates nothing); reset whenever the string is.
- */
-const tokenPromises = [];
-/**
- * The engine's freshness board (a Float64Array over native memory, or
- * undefined): row `handle` is [served until (epoch ms), generation, hits,
- * generation of the string kept for it here].
- * The engine sets the generation to 0 shortly before the token stops being
- * served, so a hit compares it with the kept string's generation, reads no
- * clock and makes no native call.
- */
-const board = native.freshBoard();
-/** Rows on the board (slots past them are served by the native hit path). */
-const boardRows = board === undefined ? 0 : board.length / 4;
-
-/**
- * Slot lifetimes: every handle the engine gives out carries a reference, and
- * each object holding one (a settings object's validated record, a
- * Connector) gives it back when it is collected; the engine frees a slot with
- * none left once it is idle (its token stays in the store, if there is one).
- */
-const slotRefs = new FinalizationRegistry(releaseHandle);
-
-function releaseHandle(handle) {
-  if (native.releaseSlot(handle)) {
-    tokenStrings[handle] = undefined;
-    if (keptGenerations[handle] !== undefined) keptGenerations[handle] = undefined;
-    if (tokenPromises[handle] !== undefined) tokenPromises[handle] = undefined;
-    if (rejections[handle] !== undefined) rejections[handle] = undefined;
-  }
-}
-/** Per slot handle: the last token an API rejected and the one that replaced it. */
-const rejections = [];
-
-/**
- * Validates `entry` (throws like the JS package) and returns its validated
- * record: the settings as validated (`settingsOf`) with the connector's
- * `name` and the slot `handle`.
- */
-const resolve = (function resolve(name, entry) {
-  if (entry !== null && typeof entry === 'object') {
-    const known = validated.get(entry);
-    if (known !== undefined && known.name === name && sameSettings(entry, known)) return known;
-    const record = settingsOf(entry, name);
-    record.handle = openRecord(record);
-    slotRefs.register(record, record.handle);
-    validated.set(entry, record);
-    return record;
-  }
-  native.openConnector(name, null, true); // not an object: throws INVALID_ARGUMENT
-  throw new Error('unreachable');
-});
-
-const readConnectionJson = (function readConnectionJson(propJson) {
-  if (propJson !== null && typeof propJson === 'object') return propJson;
-  try {
-    const parsed = JSON.parse(readFileSync(propJson, 'utf8'));
-    return parsed !== null && typeof parsed === 'object' ? parsed : null;
-  } catch {
-    return null;
-  }
-});
 
 const kInternal = Symbol('zcatalyst-connector-rs.internal');
 
@@ -204,14 +128,14 @@ class Connector {
     return native.apiDomain(this.#handle);
   }
 
-  // Methods a first token call runs, compiled when the module loads (see the top of this file).
+  // Compiled at load (lib/compiled-at-load.js): a first token call runs it.
   static {
     /**
      * A valid access token. `{ signal }`: this call rejects (AbortError,
      * `app/ABORTED`) as soon as the signal aborts; a refresh other callers
      * wait on goes on.
      */
-    Object.defineProperty(Connector.prototype, 'getAccessToken', { writable: true, configurable: true, value: (function getAccessToken(options) {
+    defineMethods(Connector.prototype, { getAccessToken: (function getAccessToken(options) {
       const handle = this.#handle;
       if (options === undefined && board !== undefined) {
         const row = handle * 4;
@@ -411,7 +335,7 @@ class Connection {
       return connection.#store;
     });
     /** The connector `connectorName` of the connection JSON (throws like the JS package when it is missing or invalid). */
-    Object.defineProperty(Connection.prototype, 'getConnector', { writable: true, configurable: true, value: (function getConnector(connectorName) {
+    defineMethods(Connection.prototype, { getConnector: (function getConnector(connectorName) {
       const name = String(connectorName);
       if (this.#json === null) native.openConnector(name, null, false); // throws app/invalid_input
       return new Connector(kInternal, name, resolve(name, this.#json[connectorName]), this);
@@ -490,8 +414,42 @@ class Connection {
 }
 
 
-/** Per slot handle: the JS-thread store read in progress, shared by concurrent misses. */
-const storeReads = [];
+// ---- internals -------------------------------------------------------------
+
+/**
+ * Per settings object: the values last validated and the slot handle they map
+ * to, so the per-request pattern `new Connection(cfg).getConnector(n)` does not
+ * revalidate an unchanged object. A changed value is noticed and revalidated.
+ */
+const validated = new WeakMap();
+/**
+ * Validates `entry` (throws like the JS package) and returns its validated
+ * record: the settings as validated (`settingsOf`) with the connector's
+ * `name` and the slot `handle`.
+ */
+const resolve = (function resolve(name, entry) {
+  if (entry !== null && typeof entry === 'object') {
+    const known = validated.get(entry);
+    if (known !== undefined && known.name === name && sameSettings(entry, known)) return known;
+    const record = settingsOf(entry, name);
+    record.handle = openRecord(record);
+    slotRefs.register(record, record.handle);
+    validated.set(entry, record);
+    return record;
+  }
+  native.openConnector(name, null, true); // not an object: throws INVALID_ARGUMENT
+  throw new Error('unreachable');
+});
+
+const readConnectionJson = (function readConnectionJson(propJson) {
+  if (propJson !== null && typeof propJson === 'object') return propJson;
+  try {
+    const parsed = JSON.parse(readFileSync(propJson, 'utf8'));
+    return parsed !== null && typeof parsed === 'object' ? parsed : null;
+  } catch {
+    return null;
+  }
+});
 
 /**
  * A token for a call that found none fresh in the slot. With a store that
@@ -528,90 +486,6 @@ const missed = (function missed(handle, connection, settings) {
   const reading = read.bound(answer, new StoreRead(handle, options, settings));
   storeReads[handle] = reading;
   return reading;
-});
-
-/**
- * What becomes of a store's promised answer: adopted (the token), or the
- * native path's token (an unusable entry; a store that rejects, answers
- * garbage or hangs — the native path reads it again through its guard,
- * which counts, reports and backs it off). Never throws: a failure is the
- * returned promise's rejection, fit for the caller.
- */
-class StoreRead {
-  constructor(handle, options, settings) {
-    this.handle = handle;
-    this.options = options;
-    this.settings = settings;
-  }
-
-  static {
-    StoreRead.prototype.value = (function value(text) {
-      let token;
-      try {
-        token = adopted(this.handle, this.options, text);
-      } catch (error) {
-        storeReads[this.handle] = undefined;
-        return Promise.reject(forCaller(error, callSite(StoreRead.prototype.value), secretsOf(this.settings)));
-      }
-      if (typeof token !== 'string') return goNative(this.handle, this.options, this.settings, token === 0);
-      storeReads[this.handle] = undefined;
-      return token;
-    });
-  }
-
-  failed() {
-    return goNative(this.handle, this.options, this.settings, false);
-  }
-}
-
-/**
- * The native path's token for a read that did not give one (`unusable`:
- * the entry was read and cannot be used, so it is not read again). An
- * error's stack is taken where it is thrown: capturing one for every read
- * would cost more than the read (V8 adds the awaiting caller's frames as
- * `at async …`).
- */
-async function goNative(handle, options, settings, unusable) {
-  try {
-    return await native.getToken(handle, options, unusable);
-  } catch (error) {
-    throw forCaller(error, callSite(goNative), secretsOf(settings));
-  } finally {
-    storeReads[handle] = undefined;
-  }
-}
-
-/**
- * Keeps `token`, of generation `generation`, as the string hits of `handle`
- * return: cell 3 of the board row says which generation the kept string is
- * (the engine resets it to -1 with the row, and never writes it otherwise),
- * so a hit compares two cells of one row and needs no array of generations.
- */
-const keep = (function keep(handle, token, generation) {
-  tokenStrings[handle] = token;
-  // Only where one was made: writing undefined would grow the array for every slot.
-  if (tokenPromises[handle] !== undefined) tokenPromises[handle] = undefined;
-  if (handle < boardRows) board[handle * 4 + 3] = generation;
-  else keptGenerations[handle] = generation;
-});
-
-/** The generation of the string kept for `handle` (see `keep`). */
-function keptGeneration(handle) {
-  return handle < boardRows ? board[handle * 4 + 3] : keptGenerations[handle];
-}
-
-/**
- * Adopts the entry `value` read from the store: the token now served
- * (remembered for hits), or what `adoptStored` answered instead (0: the
- * entry is unusable, -1: undecided here).
- */
-const adopted = (function adopted(handle, options, value) {
-  const token = native.adoptStored(handle, options, value);
-  if (typeof token === 'string' && handle < boardRows) {
-    const generation = board[handle * 4 + 1];
-    if (generation > 0) keep(handle, token, generation);
-  }
-  return token;
 });
 
 /** `options.signal`, checked. */

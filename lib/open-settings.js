@@ -10,8 +10,8 @@
 // many distinct configurations (many apps or tenants) pays nothing for it.
 // Any other record crosses whole (`positional`) and is checked by the engine.
 //
-// Parenthesized function expressions are on a first token call's path: V8
-// compiles them when the module loads (see connector.js).
+// Parenthesized function expressions are on a first token call's path: see
+// lib/compiled-at-load.js.
 
 const native = require('../index.js');
 const { CatalystConnectorError } = require('./error.js');

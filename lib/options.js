@@ -3,8 +3,8 @@
 // order (the SDK's `new Connection(app, json)` or ours), then options. Option
 // names are checked, so a misspelt or unsupported one fails loudly.
 //
-// Parenthesized function expressions are on a first token call's path: V8
-// compiles them when the module loads (see connector.js).
+// Parenthesized function expressions are on a first token call's path: see
+// lib/compiled-at-load.js.
 
 const { CatalystConnectorError } = require('./error.js');
 

@@ -11,8 +11,8 @@
 // connector costs 13 fields, not 20. Written out
 // property by property: named loads stay fast, keyed loads do not.
 //
-// Parenthesized function expressions are on a first token call's path: V8
-// compiles them when the module loads (see connector.js).
+// Parenthesized function expressions are on a first token call's path: see
+// lib/compiled-at-load.js.
 
 /** The settings besides the common ones, in `rare` (undefined when none is set). */
 const rareOf = (function rareOf(entry) {
