@@ -79,7 +79,7 @@ impl TokenEndpoint for FakeEndpoint {
             Ok(Token {
                 access_token: format!("at-{n}"),
                 expires_in,
-                expires_at: expires_at(now, expires_in, config.refresh_in),
+                expires_at: expires_at(now, expires_in, config.refresh_in()),
                 refresh_token: matches!(answer, Answer::Rotate).then(|| format!("rt-{n}").into()),
                 api_domain: None,
             })

@@ -130,27 +130,61 @@ enum Kind {
     Derived = 2,
 }
 
-/// The settings of a connector other than its refresh token, packed (see
-/// the module's documentation). `Debug` redacts the secrets.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// The settings of a connector other than its refresh token, packed in one
+/// run of bytes (see the module's documentation; `Layout` says where each
+/// part lies). Reached as `Arc<SharedSettings>`: the reference counts and
+/// the settings are one allocation. `Debug` redacts the secrets.
+#[derive(PartialEq, Eq, Hash)]
+#[repr(transparent)]
 pub struct SharedSettings {
-    /// The stored text settings, one after another.
-    texts: Box<str>,
-    /// Where each text setting ends in `texts` (it starts where the one before ends).
-    ends: [u32; TEXTS],
-    /// Two bits per text setting: its `Kind`.
-    kinds: u32,
-    /// Configured `expires_in`, seconds (replaced by the provider's answer).
-    pub expires_in: Option<i64>,
-    /// Configured `refresh_in`, seconds: when set, a token is used for exactly this long.
-    pub refresh_in: Option<i64>,
-    client_auth: ClientAuth,
-    token_params: Box<[(String, String)]>,
+    bytes: [u8],
+}
+
+/// Where the parts of packed settings lie: a header of `HEADER` bytes —
+/// the kinds (`u32`: two bits per text setting, `ZOHO_BIT`, `WIDE_BIT`),
+/// `expires_in` and `refresh_in` (`i64`, `i64::MIN` for none), the client
+/// authentication (`u8`) and the number of token parameters (`u16`) — then
+/// where each text setting ends (`u16` each, `u32` with `WIDE_BIT`), the texts
+/// one after another, and the token parameters, each key and value a `u32`
+/// length and its bytes.
+struct Layout;
+
+impl Layout {
+    const KINDS: usize = 0;
+    const EXPIRES_IN: usize = 4;
+    const REFRESH_IN: usize = 12;
+    const CLIENT_AUTH: usize = 20;
+    const PARAMS: usize = 21;
+    const HEADER: usize = 23;
+}
+
+/// The bit of the kinds set when text ends take four bytes (texts over 64 KiB).
+const WIDE_BIT: u32 = 1 << 30;
+
+fn read_u32(bytes: &[u8], at: usize) -> u32 {
+    bytes
+        .get(at..at + 4)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u32::from_le_bytes)
+}
+
+fn read_u16(bytes: &[u8], at: usize) -> u16 {
+    bytes
+        .get(at..at + 2)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u16::from_le_bytes)
+}
+
+fn read_i64(bytes: &[u8], at: usize) -> i64 {
+    bytes
+        .get(at..at + 8)
+        .and_then(|b| b.try_into().ok())
+        .map_or(i64::MIN, i64::from_le_bytes)
 }
 
 impl SharedSettings {
-    /// Packs `settings`.
-    pub fn new(settings: SettingsView<'_>) -> Self {
+    /// Packs `settings` (intern them to share them: `intern`).
+    pub fn pack(settings: SettingsView<'_>) -> Vec<u8> {
         let SettingsView {
             name,
             client_id,
@@ -196,27 +230,61 @@ impl SharedSettings {
             (Some(value), Some(derived)) if value == derived.as_ref() => (Kind::Derived, ""),
             (Some(value), _) => (Kind::Stored, value),
         });
-        let mut texts = String::with_capacity(stored.iter().map(|(_, text)| text.len()).sum());
-        let mut ends = [0u32; TEXTS];
+        let text_len: usize = stored.iter().map(|(_, text)| text.len()).sum();
+        let wide = text_len > usize::from(u16::MAX);
+        let params_len: usize = provider
+            .token_params
+            .iter()
+            .map(|(key, value)| 8 + key.len() + value.len())
+            .sum();
+        let mut bytes = Vec::with_capacity(
+            Layout::HEADER + TEXTS * if wide { 4 } else { 2 } + text_len + params_len,
+        );
         let mut kinds = 0u32;
-        for (index, (kind, text)) in stored.into_iter().enumerate() {
-            texts.push_str(text);
-            kinds |= (kind as u32) << (2 * index);
-            // Settings come from JSON text in a JS string: far below 4 GiB.
-            ends[index] = u32::try_from(texts.len()).unwrap_or(u32::MAX);
+        for (index, (kind, _)) in stored.iter().enumerate() {
+            kinds |= (*kind as u32) << (2 * index);
         }
         if zoho.is_some() {
             kinds |= ZOHO_BIT;
         }
-        SharedSettings {
-            texts: texts.into_boxed_str(),
-            ends,
-            kinds,
-            expires_in,
-            refresh_in,
-            client_auth: provider.client_auth,
-            token_params: provider.token_params.clone().into_boxed_slice(),
+        if wide {
+            kinds |= WIDE_BIT;
         }
+        bytes.extend_from_slice(&kinds.to_le_bytes());
+        bytes.extend_from_slice(&expires_in.unwrap_or(i64::MIN).to_le_bytes());
+        bytes.extend_from_slice(&refresh_in.unwrap_or(i64::MIN).to_le_bytes());
+        bytes.push(provider.client_auth as u8);
+        // Token parameters are a handful at most; more are not kept.
+        let params = provider.token_params.len().min(usize::from(u16::MAX));
+        bytes.extend_from_slice(&(params as u16).to_le_bytes());
+        let mut end = 0usize;
+        for (_, text) in &stored {
+            end += text.len();
+            if wide {
+                // Settings come from JSON text in a JS string: far below 4 GiB.
+                bytes.extend_from_slice(&u32::try_from(end).unwrap_or(u32::MAX).to_le_bytes());
+            } else {
+                bytes.extend_from_slice(&(end as u16).to_le_bytes());
+            }
+        }
+        for (_, text) in &stored {
+            bytes.extend_from_slice(text.as_bytes());
+        }
+        for (key, value) in provider.token_params.iter().take(params) {
+            for part in [key, value] {
+                bytes.extend_from_slice(
+                    &u32::try_from(part.len()).unwrap_or(u32::MAX).to_le_bytes(),
+                );
+                bytes.extend_from_slice(part.as_bytes());
+            }
+        }
+        bytes
+    }
+
+    /// Packed bytes as settings.
+    fn of_bytes(bytes: &[u8]) -> &SharedSettings {
+        // SAFETY: `SharedSettings` is a `repr(transparent)` wrapper of `[u8]`.
+        unsafe { &*(bytes as *const [u8] as *const SharedSettings) }
     }
 
     /// The settings as plain values.
@@ -229,12 +297,16 @@ impl SharedSettings {
             auth_url: self.auth_url().to_owned(),
             refresh_url: self.refresh_url().to_owned(),
             redirect_url: self.redirect_url().map(str::to_owned),
-            expires_in: self.expires_in,
-            refresh_in: self.refresh_in,
+            expires_in: self.expires_in(),
+            refresh_in: self.refresh_in(),
             secret_key: self.secret_key().map(str::to_owned),
             provider: ProviderOptions {
-                client_auth: self.client_auth,
-                token_params: self.token_params.to_vec(),
+                client_auth: self.client_auth(),
+                token_params: self
+                    .token_params()
+                    .into_iter()
+                    .map(|(key, value)| (key.to_owned(), value.to_owned()))
+                    .collect(),
                 scope: self.scope().map(str::to_owned),
                 authorize_url: owned(self.authorize_url()),
                 revoke_url: owned(self.revoke_url()),
@@ -244,8 +316,36 @@ impl SharedSettings {
         }
     }
 
+    fn kinds(&self) -> u32 {
+        read_u32(&self.bytes, Layout::KINDS)
+    }
+
+    fn end_width(&self) -> usize {
+        if self.kinds() & WIDE_BIT != 0 {
+            4
+        } else {
+            2
+        }
+    }
+
+    /// Where text setting `index` ends, counted from the first text.
+    fn end(&self, index: usize) -> usize {
+        let width = self.end_width();
+        let at = Layout::HEADER + index * width;
+        if width == 4 {
+            read_u32(&self.bytes, at) as usize
+        } else {
+            usize::from(read_u16(&self.bytes, at))
+        }
+    }
+
+    /// Where the texts start.
+    fn texts_start(&self) -> usize {
+        Layout::HEADER + TEXTS * self.end_width()
+    }
+
     fn kind(&self, text: Text) -> Kind {
-        match (self.kinds >> (2 * text as u32)) & 0b11 {
+        match (self.kinds() >> (2 * text as u32)) & 0b11 {
             1 => Kind::Stored,
             2 => Kind::Derived,
             _ => Kind::Absent,
@@ -255,14 +355,16 @@ impl SharedSettings {
     /// The stored text of `text` (empty when it is not stored).
     fn stored(&self, text: Text) -> &str {
         let index = text as usize;
-        let start = if index == 0 {
-            0
-        } else {
-            self.ends[index - 1] as usize
-        };
-        self.texts
-            .get(start..self.ends[index] as usize)
-            .unwrap_or_default()
+        let base = self.texts_start();
+        let start = if index == 0 { 0 } else { self.end(index - 1) };
+        let bytes = self
+            .bytes
+            .get(base + start..base + self.end(index))
+            .unwrap_or_default();
+        debug_assert!(std::str::from_utf8(bytes).is_ok());
+        // SAFETY: packed settings are made only by `pack`, which lays whole
+        // `&str`s one after another and ends each text where its string ends.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
     }
 
     /// A setting that is stored or absent, never derived.
@@ -351,18 +453,37 @@ impl SharedSettings {
     pub fn authorization_scheme(&self) -> &str {
         match self.kind(Text::Scheme) {
             Kind::Stored => self.stored(Text::Scheme),
-            _ => scheme_for(self.kinds & ZOHO_BIT != 0),
+            _ => scheme_for(self.kinds() & ZOHO_BIT != 0),
         }
+    }
+
+    /// Configured `expires_in`, seconds (replaced by the provider's answer).
+    pub fn expires_in(&self) -> Option<i64> {
+        Some(read_i64(&self.bytes, Layout::EXPIRES_IN)).filter(|v| *v != i64::MIN)
+    }
+
+    /// Configured `refresh_in`, seconds: when set, a token is used for exactly this long.
+    pub fn refresh_in(&self) -> Option<i64> {
+        Some(read_i64(&self.bytes, Layout::REFRESH_IN)).filter(|v| *v != i64::MIN)
     }
 
     /// `token_endpoint_auth_method`.
     pub fn client_auth(&self) -> ClientAuth {
-        self.client_auth
+        ClientAuth::from_code(self.bytes.get(Layout::CLIENT_AUTH).copied().unwrap_or(0))
     }
 
     /// `token_params`: extra form parameters for every token request.
-    pub fn token_params(&self) -> &[(String, String)] {
-        &self.token_params
+    pub fn token_params(&self) -> Vec<(&str, &str)> {
+        let count = usize::from(read_u16(&self.bytes, Layout::PARAMS));
+        let mut at = self.texts_start() + self.end(TEXTS - 1);
+        let mut next = || {
+            let len = read_u32(&self.bytes, at) as usize;
+            let bytes = self.bytes.get(at + 4..at + 4 + len).unwrap_or_default();
+            at += 4 + len;
+            // SAFETY: as in `stored`: `pack` wrote whole `&str`s here.
+            unsafe { std::str::from_utf8_unchecked(bytes) }
+        };
+        (0..count).map(|_| (next(), next())).collect()
     }
 }
 
@@ -375,16 +496,16 @@ impl fmt::Debug for SharedSettings {
             .field("auth_url", &self.auth_url())
             .field("refresh_url", &self.refresh_url())
             .field("redirect_url", &self.redirect_url())
-            .field("expires_in", &self.expires_in)
-            .field("refresh_in", &self.refresh_in)
+            .field("expires_in", &self.expires_in())
+            .field("refresh_in", &self.refresh_in())
             .field("secret_key", &self.secret_key().map(|_| "<redacted>"))
             .field("scope", &self.scope())
             .field("authorize_url", &self.authorize_url())
             .field("revoke_url", &self.revoke_url())
             .field("authorization_scheme", &self.authorization_scheme())
             .field("api_domain", &self.api_domain())
-            .field("client_auth", &self.client_auth)
-            .field("token_params", &self.token_params.len())
+            .field("client_auth", &self.client_auth())
+            .field("token_params", &self.token_params().len())
             .finish()
     }
 }
@@ -423,13 +544,18 @@ static INTERNED: LazyLock<Mutex<HashSet<Arc<SharedSettings>, FxBuildHasher>>> =
 /// takes the settings out of the process-wide set.
 pub struct SharedRef(ManuallyDrop<Arc<SharedSettings>>);
 
-/// The one copy of `settings` in the process (made now if there is none).
-pub fn intern(settings: SharedSettings) -> SharedRef {
+/// The one copy of the packed settings `bytes` (from `SharedSettings::pack`)
+/// in the process, made now if there is none.
+pub fn intern(bytes: &[u8]) -> SharedRef {
+    let settings = SharedSettings::of_bytes(bytes);
     let mut interned = lock(&INTERNED);
-    if let Some(known) = interned.get(&settings) {
+    if let Some(known) = interned.get(settings) {
         return SharedRef(ManuallyDrop::new(known.clone()));
     }
-    let settings = Arc::new(settings);
+    let copy: Arc<[u8]> = Arc::from(bytes);
+    // SAFETY: `SharedSettings` is a `repr(transparent)` wrapper of `[u8]`, so
+    // the allocation `copy` points to is one of `SharedSettings` as well.
+    let settings = unsafe { Arc::from_raw(Arc::into_raw(copy) as *const SharedSettings) };
     interned.insert(settings.clone());
     SharedRef(ManuallyDrop::new(settings))
 }
@@ -519,8 +645,9 @@ mod tests {
             let config = ConnectorConfig::from_entry("crm", &entry).unwrap();
             let parts = config.parts();
             // Packing the parts again gives equal settings, read back the same.
-            let again = SharedSettings::new(parts.view());
-            assert!(again == **config.shared(), "{entry}");
+            let again = SharedSettings::pack(parts.view());
+            let again = SharedSettings::of_bytes(&again);
+            assert!(again == &**config.shared(), "{entry}");
             assert!(again.parts() == parts, "{entry}");
         }
     }
@@ -540,8 +667,9 @@ mod tests {
         assert_eq!(dc.api_domain().as_deref(), Some("https://www.zohoapis.eu"));
         assert_eq!(dc.authorization_scheme(), "Zoho-oauthtoken");
         // Only the name, id, secret and one token URL are stored.
+        let shared: &SharedSettings = dc.shared();
         assert_eq!(
-            dc.shared().texts.len(),
+            shared.bytes.len() - shared.texts_start(),
             "crm".len() + 2 + 1 + dc.auth_url().len()
         );
         // A Zoho connector given its URLs (no data centre) has no consent page, as validated.
@@ -564,21 +692,35 @@ mod tests {
         let a = ConnectorConfig::from_entry("crm", &entry).unwrap();
         let b = ConnectorConfig::with_refresh_token(a.shared().clone(), Some("rt".into()));
         let parts = a.parts();
-        let settings = SharedSettings::new(parts.view());
-        assert!(is_interned(&settings));
+        let packed = SharedSettings::pack(parts.view());
+        let settings = SharedSettings::of_bytes(&packed);
+        assert!(is_interned(settings));
         drop(a);
-        assert!(is_interned(&settings), "b still holds it");
+        assert!(is_interned(settings), "b still holds it");
         let kept = b.shared().clone();
         drop(b);
-        assert!(is_interned(&settings), "a kept reference holds it too");
+        assert!(is_interned(settings), "a kept reference holds it too");
         drop(kept);
-        assert!(!is_interned(&settings));
+        assert!(!is_interned(settings));
+    }
+
+    #[test]
+    fn texts_over_64_kib_and_token_parameters_read_back() {
+        let long = "x".repeat(70_000);
+        let entry = json!({"client_id": "id", "client_secret": long, "auth_url": "https://a.example/t",
+                           "refresh_url": "https://a.example/t", "token_params": {"audience": "api", "n": 1},
+                           "refresh_in": 30});
+        let config = ConnectorConfig::from_entry("crm", &entry).unwrap();
+        assert_eq!(config.client_secret(), long);
+        assert_eq!(config.refresh_url(), "https://a.example/t");
+        assert_eq!(config.token_params(), vec![("audience", "api"), ("n", "1")]);
+        assert_eq!((config.expires_in(), config.refresh_in()), (None, Some(30)));
     }
 
     #[test]
     fn debug_output_redacts_secrets() {
         let config = ConnectorConfig::from_entry("crm", &entries()[1]).unwrap();
-        let shown = format!("{:?}", **config.shared());
+        let shown = format!("{:?}", &**config.shared());
         assert!(
             !shown.contains("\"s\"") && !shown.contains("\"k\""),
             "{shown}"

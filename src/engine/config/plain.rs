@@ -129,8 +129,8 @@ mod tests {
             a,
             ConnectorConfig::from_positional("crm", &positional).unwrap()
         );
-        assert_eq!(a.expires_in, Some(3599));
-        assert_eq!(a.refresh_in, None);
+        assert_eq!(a.expires_in(), Some(3599));
+        assert_eq!(a.refresh_in(), None);
         // Missing and empty values are refused with the JS package's message.
         let missing = PlainSettings {
             client_secret: Some(""),

@@ -12,12 +12,24 @@ use crate::engine::error::{ConnectorError, Result};
 
 /// How the client proves itself at the token endpoint (RFC 6749 §2.3.1).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub enum ClientAuth {
     /// `client_id` and `client_secret` in the form body (the default).
     #[default]
-    Post,
+    Post = 0,
     /// HTTP Basic with the form-encoded id and secret.
-    Basic,
+    Basic = 1,
+}
+
+impl ClientAuth {
+    /// The method a byte written as `method as u8` stands for.
+    pub fn from_code(code: u8) -> Self {
+        if code == ClientAuth::Basic as u8 {
+            ClientAuth::Basic
+        } else {
+            ClientAuth::Post
+        }
+    }
 }
 
 /// Provider options of one connector.

@@ -45,7 +45,7 @@ impl Deref for ConnectorConfig {
 impl fmt::Debug for ConnectorConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConnectorConfig")
-            .field("settings", &*self.shared)
+            .field("settings", &&*self.shared)
             .field(
                 "refresh_token",
                 &self.refresh_token.as_ref().map(|_| "<redacted>"),
@@ -184,7 +184,7 @@ impl ConnectorConfig {
     /// (tests edit a validated configuration's parts this way).
     pub fn from_parts(parts: SettingsParts, refresh_token: Option<String>) -> Self {
         ConnectorConfig::with_refresh_token(
-            intern(SharedSettings::new(parts.view())),
+            intern(&SharedSettings::pack(parts.view())),
             refresh_token,
         )
     }
@@ -241,7 +241,7 @@ impl ConnectorConfig {
             zoho: Some(zoho.as_ref()),
         };
         Ok(ConnectorConfig {
-            shared: intern(SharedSettings::new(settings)),
+            shared: intern(&SharedSettings::pack(settings)),
             refresh_token: text(map, "refresh_token").map(Cow::into_owned),
         })
     }
@@ -265,8 +265,8 @@ mod tests {
         let c = ConnectorConfig::from_entry("crm", &full()).unwrap();
         assert_eq!(c.client_id(), "id");
         assert_eq!(c.refresh_token.as_deref(), Some("rt-secret"));
-        assert_eq!(c.expires_in, Some(3600));
-        assert_eq!(c.refresh_in, Some(120));
+        assert_eq!(c.expires_in(), Some(3600));
+        assert_eq!(c.refresh_in(), Some(120));
     }
 
     #[test]

@@ -165,7 +165,7 @@ impl OAuthClient {
             answer.status,
             &answer.body,
             Grant::Refresh,
-            config.refresh_in,
+            config.refresh_in(),
             now_ms(),
             answer.retry_after,
         )
@@ -272,7 +272,7 @@ impl OAuthClient {
             answer.status,
             &answer.body,
             Grant::AuthorizationCode,
-            config.refresh_in,
+            config.refresh_in(),
             now_ms(),
             answer.retry_after,
         )

@@ -27,7 +27,7 @@ use crate::support::sync::lock;
 /// How long `token` is served in total: `refresh_in` when configured, else
 /// its lifetime less the early-expiry margin.
 fn served_lifetime_ms(slot: &Slot, token: &Token) -> i64 {
-    expires_at(0, token.expires_in, slot.config().refresh_in)
+    expires_at(0, token.expires_in, slot.config().refresh_in())
 }
 
 async fn sleep_until_ms(clock: &dyn Clock, at: i64) {
