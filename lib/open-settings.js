@@ -14,6 +14,7 @@
 const native = require('../index.js');
 const { CatalystConnectorError } = require('./error.js');
 const { positional, sameCommonSettings } = require('./settings.js');
+const { isWellFormed } = require('./well-formed.js');
 
 /** How many settings the engine keeps for this module. */
 const KEPT = 8;
@@ -42,7 +43,7 @@ const keepable = (function keepable(record) {
  * else (a number, a lone surrogate) crosses whole.
  */
 function plainToken(token) {
-  return token === undefined || token === null || (typeof token === 'string' && token.isWellFormed());
+  return token === undefined || token === null || (typeof token === 'string' && isWellFormed(token));
 }
 
 /**
