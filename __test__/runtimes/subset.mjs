@@ -1,0 +1,173 @@
+// The runtime subset: what this package must do on every runtime it supports
+// (Node, Bun, Deno), against a real local OAuth mock (requests counted there),
+// real child processes, a real redis-server and real worker threads. Run it
+// as `node __test__/runtimes/subset.mjs`, `bun __test__/runtimes/subset.mjs`
+// or `deno run -A __test__/runtimes/subset.mjs`; see docs/runtimes.md.
+// Exits non-zero if any check fails.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { runChecks, runScript, skip } from './harness.mjs';
+import { runtime } from './runtime.mjs';
+
+const require = createRequire(import.meta.url);
+const { Connection, CatalystConnectorError } = require('../../connector.js');
+const { startMockOAuth, settings } = require('../helpers/mock-oauth.js');
+const { redisMissing, startRedis } = require('../helpers/redis.js');
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CHILD = path.join(here, 'child-token.mjs');
+const WORKER = path.join(here, 'worker-token.mjs');
+const SECRETS = ['client-secret-value', '1000.refresh-token'];
+
+const mock = await startMockOAuth();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zc-runtimes-'));
+
+/** The connection JSON of one new connector `c` at the mock. */
+const freshJson = (extra) => ({ c: settings(mock.url, extra) });
+
+/** Gets a token in a child process with `options`; asserts it exits by itself and returns the token. */
+async function tokenInChild(json, options = {}) {
+  const { code, out, err } = await runScript(CHILD, [JSON.stringify(json), JSON.stringify(options)]);
+  assert.equal(code, 0, `the child did not exit by itself with code 0 (${code}): ${err.trim()}`);
+  const match = /^token (\S+)$/m.exec(out);
+  assert.ok(match, `the child printed no token: ${out.trim()} ${err.trim()}`);
+  return match[1];
+}
+
+/** A store shared across processes: this process writes it, a child reads it without a token request. */
+async function sharedStoreCheck(store) {
+  const json = freshJson();
+  const before = mock.count;
+  const token = await new Connection(json, { store }).getConnector('c').getAccessToken();
+  assert.equal(mock.count, before + 1, 'one token request');
+  assert.equal(await tokenInChild(json, { store }), token, 'the child reads the token this process stored');
+  assert.equal(mock.count, before + 1, 'the child made no token request');
+}
+
+/** Asserts that `error` is a CatalystConnectorError with `code` and no secret in what it shows. */
+function assertCleanError(error, code) {
+  assert.ok(error instanceof CatalystConnectorError, `not a CatalystConnectorError: ${error}`);
+  assert.equal(error.code, code);
+  for (const shown of [error.message, String(error), JSON.stringify(error)]) {
+    for (const secret of SECRETS) assert.ok(!shown.includes(secret), `a secret shows in: ${shown}`);
+  }
+}
+
+const checks = [
+  ['token: getAccessToken() returns the token of one request; the next call is a cache hit', async () => {
+    const before = mock.count;
+    const connector = new Connection(freshJson()).getConnector('c');
+    const token = await connector.getAccessToken();
+    assert.match(token, /^at-\d+$/);
+    assert.equal(await connector.getAccessToken(), token);
+    assert.equal(mock.count, before + 1);
+  }],
+  ['single-flight: 25 concurrent callers on 25 Connections make 1 token request', async () => {
+    const slow = await startMockOAuth({ delayMs: 150 });
+    try {
+      const json = { c: settings(slow.url) };
+      const tokens = await Promise.all(Array.from({ length: 25 }, () => new Connection(json).getConnector('c').getAccessToken()));
+      assert.equal(new Set(tokens).size, 1, 'every caller got the same token');
+      assert.equal(slow.count, 1, 'token requests counted at the mock');
+    } finally {
+      await slow.close();
+    }
+  }],
+  ['store memory: two Connections share one token request; a child process (its own memory) makes its own', async () => {
+    const json = freshJson();
+    const before = mock.count;
+    const a = await new Connection(json, { store: 'memory:' }).getConnector('c').getAccessToken();
+    const b = await new Connection(json, { store: 'memory:' }).getConnector('c').getAccessToken();
+    assert.equal(a, b);
+    assert.equal(mock.count, before + 1);
+    assert.notEqual(await tokenInChild(json, { store: 'memory:' }), a, 'a memory store is not shared across processes');
+    assert.equal(mock.count, before + 2);
+  }],
+  ['store file: a token stored by this process is read by a child process without a token request', async () => {
+    const file = path.join(tmp, 'tokens.json');
+    await sharedStoreCheck(`file://${file}`);
+    assert.ok(fs.statSync(file).size > 0, 'the store file was written');
+  }],
+  ['store redis: a token stored by this process is read by a child process without a token request', async () => {
+    const missing = redisMissing();
+    // CI installs redis-server: its absence there is a broken setup, not a skip.
+    if (missing && process.env.CI) throw new Error(missing);
+    if (missing) skip(missing);
+    const redis = await startRedis();
+    try {
+      await sharedStoreCheck(redis.url);
+    } finally {
+      await redis.stop();
+    }
+  }],
+  ['errors: a refresh_url that is not a URL rejects with app/INVALID_OAUTH_URL', async () => {
+    const connector = new Connection({ c: settings('not a url') }).getConnector('c');
+    assertCleanError(await connector.getAccessToken().catch((e) => e), 'app/INVALID_OAUTH_URL');
+  }],
+  ['errors: a missing client_id throws INVALID_ARGUMENT from getConnector()', async () => {
+    const json = freshJson();
+    delete json.c.client_id;
+    let thrown;
+    try { new Connection(json).getConnector('c'); } catch (error) { thrown = error; }
+    assertCleanError(thrown, 'INVALID_ARGUMENT');
+  }],
+  ['errors: a provider refusal is app/OAUTH_ERROR with no secret in its message', async () => {
+    const refusing = await startMockOAuth({ respond: () => ({ status: 400, json: { error: 'invalid_client' } }) });
+    try {
+      const error = await new Connection({ c: settings(refusing.url) }).getConnector('c').getAccessToken().catch((e) => e);
+      assertCleanError(error, 'app/OAUTH_ERROR');
+      assert.match(error.message, /invalid_client/);
+      assert.equal(refusing.count, 1);
+    } finally {
+      await refusing.close();
+    }
+  }],
+  ['errors: an unreachable token endpoint is app/NETWORK_ERROR', async () => {
+    const error = await new Connection({ c: settings('http://127.0.0.1:9/oauth/v2/token') }).getConnector('c').getAccessToken().catch((e) => e);
+    assertCleanError(error, 'app/NETWORK_ERROR');
+  }],
+  ['errors: an unknown store scheme throws app/INVALID_STORE from the constructor', async () => {
+    let thrown;
+    try { new Connection(freshJson(), { store: 'gopher://x' }); } catch (error) { thrown = error; }
+    assertCleanError(thrown, 'app/INVALID_STORE');
+  }],
+  ['process exit: a child process that gets a token exits by itself', async () => {
+    const before = mock.count;
+    await tokenInChild(freshJson());
+    assert.equal(mock.count, before + 1);
+  }],
+  ['worker threads: a worker gets the token; the main thread reuses it with no second request', async () => {
+    let Worker;
+    try {
+      ({ Worker } = await import('node:worker_threads'));
+    } catch (error) {
+      skip(`this runtime has no node:worker_threads (${error.message})`);
+    }
+    const json = freshJson();
+    const before = mock.count;
+    const worker = new Worker(WORKER, { workerData: json });
+    try {
+      const message = await new Promise((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      assert.match(message, /^token at-\d+$/);
+      const token = await new Connection(json).getConnector('c').getAccessToken();
+      assert.equal(`token ${token}`, message);
+      assert.equal(mock.count, before + 1);
+    } finally {
+      await worker.terminate();
+    }
+  }],
+];
+
+const { name, version } = runtime();
+console.log(`# runtime subset on ${name} ${version}`);
+const failed = await runChecks(checks);
+await mock.close();
+fs.rmSync(tmp, { recursive: true, force: true });
+process.exitCode = failed === 0 ? 0 : 1;
