@@ -48,6 +48,16 @@ async function sharedStoreCheck(store) {
   assert.equal(mock.count, before + 1, 'the child made no token request');
 }
 
+/** Resolves to `check()`'s first truthy value, polling for up to 5 s (store writes land after the token). */
+async function eventually(check) {
+  const until = Date.now() + 5000;
+  for (;;) {
+    const value = check();
+    if (value || Date.now() > until) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** Asserts that `error` is a CatalystConnectorError with `code` and no secret in what it shows. */
 function assertCleanError(error, code) {
   assert.ok(error instanceof CatalystConnectorError, `not a CatalystConnectorError: ${error}`);
@@ -103,6 +113,44 @@ const checks = [
     } finally {
       await redis.stop();
     }
+  }],
+  ['store custom object: the engine calls its async get and put from its own threads; the token is written to it', async () => {
+    const entries = new Map();
+    const calls = [];
+    const store = {
+      get: async (key) => { calls.push('get'); return entries.get(key) ?? null; },
+      put: async (key, value) => { calls.push('put'); entries.set(key, value); },
+    };
+    const token = await new Connection(freshJson(), { store }).getConnector('c').getAccessToken();
+    assert.ok(await eventually(() => calls.includes('put')), `put was called (calls: ${calls})`);
+    assert.ok(calls.includes('get'), 'get was called');
+    assert.ok([...entries.values()].some((value) => value.includes(token)), 'the token is in the stored entry');
+  }],
+  ['events: connection.on("refresh") hears the token request', async () => {
+    const connection = new Connection(freshJson());
+    const heard = [];
+    connection.on('refresh', (event) => heard.push(event));
+    await connection.getConnector('c').getAccessToken();
+    assert.ok(await eventually(() => heard.length === 1), `heard ${heard.length} refresh events`);
+  }],
+  ['abort: an aborted signal rejects with app/ABORTED and sends no token request', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const before = mock.count;
+    const error = await new Connection(freshJson()).getConnector('c').getAccessToken({ signal: controller.signal }).catch((e) => e);
+    assertCleanError(error, 'app/ABORTED');
+    assert.equal(mock.count, before);
+  }],
+  ['fetch: connector.fetch() sends a bearer token the API (the mock) accepts', async () => {
+    const api = mock.apiUrl;
+    const connector = new Connection(freshJson({ api_domain: new URL(api).origin })).getConnector('c');
+    const calls = mock.state.apiCalls;
+    const late = mock.state.lateTokens;
+    const response = await connector.fetch(`${api}/records`);
+    assert.equal(response.status, 200);
+    await response.arrayBuffer();
+    assert.equal(mock.state.apiCalls, calls + 1);
+    assert.equal(mock.state.lateTokens, late, 'the API knew the token');
   }],
   ['errors: a refresh_url that is not a URL rejects with app/INVALID_OAUTH_URL', async () => {
     const connector = new Connection({ c: settings('not a url') }).getConnector('c');
