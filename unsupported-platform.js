@@ -46,7 +46,7 @@ function repositoryUrl() {
 function loadError(cause, processLike = process) {
   const current = currentPlatform(processLike);
   const supported = supportedPlatforms();
-  const fromSource = `To build it from source (a stable Rust toolchain and Node >= 18): git clone ${repositoryUrl()} && npm ci && npm run build && npm pack, then install the .tgz it makes.`;
+  const fromSource = `To build it from source (a stable Rust toolchain and Node >= 18.17): git clone ${repositoryUrl()} && npm ci && npm run build && npm pack, then install the .tgz it makes.`;
   const message = supported.includes(current)
     ? `zcatalyst-connector-rs: the prebuilt binary for ${current} did not load. It comes from the optional dependency ${pkg.name}-${current}: install without --omit=optional / --no-optional, and if node_modules or package-lock.json came from another platform, delete both and install again. The load errors are in error.cause. ${fromSource}`
     : `zcatalyst-connector-rs has no prebuilt binary for ${current}. Prebuilt binaries exist for: ${supported.join(', ')}. ${fromSource}`;
