@@ -56,7 +56,12 @@ export async function runChecks(checks) {
  * within `limitMs` (it is then killed): a process must end by itself.
  */
 export function runScript(file, args, limitMs = 10_000) {
-  const child = spawn(process.execPath, scriptArgs(file, args), { stdio: ['ignore', 'pipe', 'pipe'] });
+  return runCommand(scriptArgs(file, args), limitMs);
+}
+
+/** Runs this runtime's executable with the arguments `argv`, as `runScript` does. */
+export function runCommand(argv, limitMs = 10_000) {
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk) => { out += chunk; });

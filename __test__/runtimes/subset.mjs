@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { runChecks, runScript, skip } from './harness.mjs';
+import { runChecks, runCommand, runScript, skip } from './harness.mjs';
 import { runtime } from './runtime.mjs';
 
 const require = createRequire(import.meta.url);
@@ -21,6 +21,7 @@ const { redisMissing, startRedis } = require('../helpers/redis.js');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CHILD = path.join(here, 'child-token.mjs');
 const WORKER = path.join(here, 'worker-token.mjs');
+const LOAD_ONLY = path.join(here, 'load-only.mjs');
 const SECRETS = ['client-secret-value', '1000.refresh-token'];
 
 const mock = await startMockOAuth();
@@ -182,6 +183,12 @@ const checks = [
     let thrown;
     try { new Connection(freshJson(), { store: 'gopher://x' }); } catch (error) { thrown = error; }
     assertCleanError(thrown, 'app/INVALID_STORE');
+  }],
+  ['deno permissions: without --allow-ffi, loading throws ERR_ZC_CONNECTOR_NO_BINARY naming the flags it needs', async () => {
+    if (runtime().name !== 'deno') skip('only Deno has permission flags');
+    const { code, out, err } = await runCommand(['run', '--allow-env', '--allow-read', LOAD_ONLY]);
+    assert.equal(code, 0, err);
+    assert.match(out, /^error ERR_ZC_CONNECTOR_NO_BINARY .*--allow-ffi --allow-read --allow-env \(or -A\)/m);
   }],
   ['process exit: a child process that gets a token exits by itself', async () => {
     const before = mock.count;
