@@ -29,7 +29,12 @@ test('the workflow builds every napi target, tests them, and publishes with prov
   assert.deepEqual(built.sort(), [...pkg.napi.targets].sort());
   const tested = new Set([...job('test').matchAll(/^ {10}- ([\w-]+)$/gm), ...job('test-musl').matchAll(/\[([\w-]+), ([\w-]+)\]/g)].flatMap((m) => m.slice(1)));
   for (const target of pkg.napi.targets) assert.ok(tested.has(target), `${target} is tested`);
-  assert.match(job('test'), /node: \['18', '20', '22'\]/);
+  // Every supported Node major (docs/runtimes.md), the test files named (Node 21+ takes a folder for a file).
+  for (const name of ['test', 'test-musl']) {
+    assert.match(job(name), /node: \['18', '20', '22', '24'\]/, name);
+    assert.match(job(name), /node --test --test-concurrency=1 __test__\/\*\.test\.js __test__\/\*\.test\.mjs/, name);
+    assert.doesNotMatch(job(name), /node --test [^\n]*__test__\/(\s|'|$)/, `${name}: no folder argument`);
+  }
   const publish = job('publish');
   assert.match(publish, /if: startsWith\(github\.ref, 'refs\/tags\/v'\)/);
   assert.match(publish, /id-token: write/);
