@@ -43,8 +43,11 @@ async function tokenInChild(json, options = {}) {
 async function sharedStoreCheck(store) {
   const json = freshJson();
   const before = mock.count;
-  const token = await new Connection(json, { store }).getConnector('c').getAccessToken();
+  const connector = new Connection(json, { store }).getConnector('c');
+  const token = await connector.getAccessToken();
   assert.equal(mock.count, before + 1, 'one token request');
+  // The write lands after the caller got the token.
+  assert.ok(await eventually(() => connector.stats().storeWrites >= 1), 'the token was written to the store');
   assert.equal(await tokenInChild(json, { store }), token, 'the child reads the token this process stored');
   assert.equal(mock.count, before + 1, 'the child made no token request');
 }
