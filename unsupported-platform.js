@@ -29,7 +29,12 @@ function currentPlatform(processLike = process) {
   const name = `${processLike.platform}-${processLike.arch}`;
   if (processLike.platform === 'win32') return `${name}-msvc`;
   if (processLike.platform !== 'linux') return name;
-  const report = processLike.report && typeof processLike.report.getReport === 'function' ? processLike.report.getReport() : null;
+  let report = null;
+  try {
+    report = processLike.report && typeof processLike.report.getReport === 'function' ? processLike.report.getReport() : null;
+  } catch {
+    // Deno without --allow-sys refuses the report: the libc is then unknown.
+  }
   const glibc = Boolean(report && report.header && report.header.glibcVersionRuntime);
   return `${name}-${glibc ? 'gnu' : 'musl'}`;
 }
@@ -40,14 +45,28 @@ function repositoryUrl() {
 }
 
 /**
+ * The load error in the chain `cause` that is Deno refusing to open the
+ * binary ("Requires ffi access to …, run again with the --allow-ffi flag"),
+ * or undefined.
+ */
+function ffiRefusal(cause) {
+  for (let error = cause, depth = 0; error && depth < 16; error = error.cause, depth += 1) {
+    if (String(error.message).includes('--allow-ffi')) return error;
+  }
+  return undefined;
+}
+
+/**
  * The error to throw when no binary could be loaded; `cause` is the chain of
  * load errors, kept for diagnosis.
  */
 function loadError(cause, processLike = process) {
   const current = currentPlatform(processLike);
   const supported = supportedPlatforms();
-  const fromSource = `To build it from source (a stable Rust toolchain and Node >= 18): git clone ${repositoryUrl()} && npm ci && npm run build && npm pack, then install the .tgz it makes.`;
-  const message = supported.includes(current)
+  const fromSource = `To build it from source (a stable Rust toolchain and Node >= 18.17): git clone ${repositoryUrl()} && npm ci && npm run build && npm pack, then install the .tgz it makes.`;
+  const message = ffiRefusal(cause)
+    ? 'zcatalyst-connector-rs: Deno did not allow loading the native binary. Run with --allow-ffi --allow-read --allow-env (or -A); the package makes its token requests and store connections itself. The load errors are in error.cause.'
+    : supported.includes(current)
     ? `zcatalyst-connector-rs: the prebuilt binary for ${current} did not load. It comes from the optional dependency ${pkg.name}-${current}: install without --omit=optional / --no-optional, and if node_modules or package-lock.json came from another platform, delete both and install again. The load errors are in error.cause. ${fromSource}`
     : `zcatalyst-connector-rs has no prebuilt binary for ${current}. Prebuilt binaries exist for: ${supported.join(', ')}. ${fromSource}`;
   const error = new Error(message);

@@ -95,3 +95,28 @@ test('worker threads share the process-wide token; a finished worker\'s store do
     await mock.close();
   }
 });
+
+// A script that is its own token endpoint (a local mock, a dev server): the
+// engine keeps its connection to the endpoint for the next refresh, and on
+// Node 18 `server.close()` waits for idle keep-alive connections (Node 19+
+// closes them), as it does for Node's own fetch(). Closing the idle
+// connections too is the documented way (docs/runtimes.md); the script must
+// then end by itself on every Node.
+test('a script that serves its own token endpoint exits once it closes the server and its idle connections', async () => {
+  const { code, out } = await runChild(`
+    const http = require('node:http');
+    const { Connection } = require(${packageRoot});
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end(JSON.stringify({ access_token: 'own-token', expires_in: 3600 })));
+    });
+    server.listen(0, '127.0.0.1', async () => {
+      const url = 'http://127.0.0.1:' + server.address().port + '/oauth/v2/token';
+      const c = { client_id: 'id', client_secret: 'secret', auth_url: url, refresh_url: url, refresh_token: 'rt', redirect_url: 'https://app.example.com/cb' };
+      console.log(await new Connection({ c }).getConnector('c').getAccessToken());
+      server.close();
+      server.closeIdleConnections();
+    });`);
+  assert.equal(code, 0, 'child did not exit by itself within 10 s');
+  assert.equal(out.trim(), 'own-token');
+});

@@ -80,3 +80,19 @@ test('index.js is the generated loader with the message patched in (regenerable:
   assert.ok(source.includes("require('./unsupported-platform.js')"), 'scripts/loader-message.js ran after napi build');
   assert.equal(postprocessLoader(loader), false, 'already patched: nothing to do');
 });
+
+test('Deno without --allow-ffi: the message names the permissions, not a missing package; a report Deno refuses is no crash', () => {
+  const { loadError } = require('../unsupported-platform.js');
+  // The chain as Deno 2 leaves it: the optional packages are missing and the local binary is refused.
+  const refused = new Error('Requires ffi access to "/app/node_modules/zcatalyst-connector-rs/zcatalyst-connector-rs.linux-x64-gnu.node", run again with the --allow-ffi flag');
+  const cause = Object.assign(new Error("Cannot find module 'zcatalyst-connector-rs-linux-x64-gnu'"), { cause: refused });
+  const denoLike = { platform: 'linux', arch: 'x64', report: { getReport() { throw new Error('Requires sys access to "cpus", run again with the --allow-sys flag'); } } };
+  const error = loadError(cause, denoLike);
+  assert.equal(error.code, 'ERR_ZC_CONNECTOR_NO_BINARY');
+  assert.match(error.message, /Deno did not allow loading the native binary/);
+  assert.match(error.message, /--allow-ffi --allow-read --allow-env \(or -A\)/);
+  assert.doesNotMatch(error.message, /--omit=optional/);
+  assert.equal(error.cause, cause);
+  // Without a refusal in the chain, the usual message (no report: the libc is taken as musl, as before).
+  assert.match(loadError(new Error('other'), denoLike).message, /the prebuilt binary for linux-x64-musl did not load/);
+});

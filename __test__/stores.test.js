@@ -23,6 +23,8 @@ test('a Catalyst app stores the token in its cache segment, in the JS package fo
   const token = await new Connection({ crm: s }, app).getConnector('crm').getAccessToken();
   assert.equal(mock.count - before, 1);
   const key = jsCacheKey('crm', s);
+  // The write finishes after the caller got the token (under load, a little later).
+  await eventually(() => app.puts.length > 0);
   assert.deepEqual(app.puts.map((p) => [p.key, p.hours]), [[key, 1]]);
   const value = JSON.parse(app.entries.get(key));
   // The JS package's fields in its order, then the writer's strong fingerprint (ignored by the JS package).

@@ -50,8 +50,10 @@ class CatalystConnectorError extends Error {
     // Own fields as Node shows them (retryAfter of a backed-off refresh, an event's connectorName).
     for (const key of Object.keys(this)) fields[key] = this[key];
     if ('cause' in this) fields[Symbol.for('cause')] = this.cause;
+    // The cause's key shown as Node shows an error's cause (Node 24 writes a
+    // symbol key without the brackets earlier majors put around it).
     const shown = inspect(fields, { ...options, depth: options.depth === null ? null : options.depth - 1 })
-      .replace('[Symbol(cause)]', '[cause]');
+      .replace(/\[?Symbol\(cause\)\]?: /, '[cause]: ');
     return `${this.stack} ${shown}`;
   }
 }

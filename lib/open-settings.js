@@ -16,6 +16,7 @@
 const native = require('../index.js');
 const { CatalystConnectorError } = require('./error.js');
 const { positional, sameCommonSettings } = require('./settings.js');
+const { isWellFormed } = require('./well-formed.js');
 
 /** How many recent settings this module remembers (and the engine keeps, once seen twice). */
 const KEPT = 8;
@@ -43,16 +44,12 @@ const keepable = (function keepable(record) {
 });
 
 /**
- * Whether `text` is a string without lone surrogates (which the engine reads
- * differently from the JSON form: such settings cross whole, as JSON).
+ * A setting `openKept` reads as the engine reads it from the whole settings:
+ * a well-formed string (no lone surrogate, which the JSON form reads
+ * differently), or unset.
  */
-const wellFormed = typeof String.prototype.isWellFormed === 'function'
-  ? (function wellFormed(text) { return text.isWellFormed(); })
-  : (function wellFormed(text) { return !/\p{Surrogate}/u.test(text); }); // Node 18: no isWellFormed
-
-/** A setting `openKept` reads as the engine reads it from the whole settings: a well-formed string, or unset. */
 const plainText = (function plainText(value) {
-  return value === undefined || value === null || (typeof value === 'string' && wellFormed(value));
+  return value === undefined || value === null || (typeof value === 'string' && isWellFormed(value));
 });
 
 /**
