@@ -93,6 +93,11 @@ impl GuardedStore {
             .swap(false, std::sync::atomic::Ordering::AcqRel)
     }
 
+    /// Whether the store groups a connector's keys by hash tag (a cluster).
+    pub fn hash_tags(&self) -> bool {
+        self.store.hash_tags()
+    }
+
     /// Whether the store can lock across processes.
     pub fn can_lock(&self) -> bool {
         self.store.lock().is_some()

@@ -75,6 +75,13 @@ pub trait TokenStore: Send + Sync {
     fn lock(&self) -> Option<&dyn StoreLock> {
         None
     }
+
+    /// Whether keys that are used together (a lease, its fence and the
+    /// writes it fences) must share a Redis Cluster hash tag: the engine then
+    /// names them `{<entry>}:…` (see `engine::entry::keys::Keys::hash_tagged`).
+    fn hash_tags(&self) -> bool {
+        false
+    }
 }
 
 /// The `expires_at` of a stored token entry (`None` for anything else).

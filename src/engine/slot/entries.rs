@@ -151,10 +151,10 @@ impl SharedSource {
     ) -> Result<Option<Token>> {
         // A caller's read of the JS key says nothing about our own key.
         if !entry_read || self.is_collided() {
-            let mut read = self.read(store, &self.keys().entry, floor).await?;
+            let mut read = self.read(store, &self.keys_in(store).entry, floor).await?;
             if read == Read::Foreign {
                 self.collide();
-                read = self.read(store, &self.keys().entry, floor).await?;
+                read = self.read(store, &self.keys_in(store).entry, floor).await?;
             }
             match read {
                 Read::Token(token) => {
@@ -225,7 +225,7 @@ impl SharedSource {
         explicit: bool,
         fence: Option<(&str, u64)>,
     ) -> std::result::Result<WrittenEntry, StoreFailure> {
-        let entry = self.entry(token).await;
+        let entry = self.entry(token, Some(store)).await;
         let ttl = ttl(token);
         let (key, value) = (entry.key.as_str(), entry.value.as_str());
         let put = |replace| self.put_entry(store, key, value, ttl, replace, fence);
@@ -260,9 +260,14 @@ impl SharedSource {
         ));
     }
 
-    async fn entry(&self, token: &Token) -> WrittenEntry {
+    /// The entry of `token`, under its key in `store` (hash-tagged in a
+    /// cluster, see `Keys::hash_tagged`).
+    async fn entry(&self, token: &Token, store: Option<&GuardedStore>) -> WrittenEntry {
         WrittenEntry {
-            key: self.keys().entry.clone(),
+            key: match store {
+                Some(store) => self.keys_in(store).entry,
+                None => self.keys().entry,
+            },
             value: with_owner(&encode_async(token, self.secret()).await, self.strong()),
             ttl_hours: ttl(token).as_secs() as i64 / 3600,
         }
@@ -277,7 +282,7 @@ impl SharedSource {
         token: &Token,
     ) -> Result<WrittenEntry> {
         match store {
-            None => Ok(self.entry(token).await),
+            None => Ok(self.entry(token, None).await),
             Some(store) => self
                 .write(store, token, true, None)
                 .await
@@ -295,7 +300,10 @@ impl SharedSource {
 
     /// The failure another process (or this one) recorded, while it is due.
     pub(super) async fn read_failure(&self, store: &GuardedStore) -> Option<SharedFailure> {
-        let value = self.counted_get(store, &self.keys().error).await.ok()??;
+        let value = self
+            .counted_get(store, &self.keys_in(store).error)
+            .await
+            .ok()??;
         let entry: Value = serde_json::from_str(&value).ok()?;
         if entry.get("zc_fp").and_then(Value::as_str) != Some(self.strong()) {
             return None;
@@ -342,7 +350,7 @@ impl SharedSource {
         let written = self
             .put_maybe_fenced(
                 store,
-                &self.keys().error,
+                &self.keys_in(store).error,
                 &value,
                 Duration::from_millis(wait),
                 fence,
@@ -408,7 +416,7 @@ impl SharedSource {
 
     /// Forgets every entry of this configuration (after a revocation).
     pub async fn forget(&self, store: &GuardedStore) {
-        let keys = self.keys();
+        let keys = self.keys_in(store);
         for key in [&keys.entry, &keys.rotation, &keys.error] {
             let _ = store.delete(key).await;
         }

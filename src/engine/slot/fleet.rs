@@ -31,7 +31,7 @@ impl SharedSource {
         let mut waited = false;
         let mut poll = FIRST_POLL;
         loop {
-            let taken = Lease::take(&store, &self.keys().lock).await;
+            let taken = Lease::take(&store, &self.keys_in(&store).lock).await;
             self.count_failure(&store, &taken);
             match taken {
                 Ok(Some(lease)) => return self.refresh_holding(store, want, lease, waited).await,

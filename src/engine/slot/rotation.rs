@@ -37,7 +37,7 @@ impl SharedSource {
         fence: Option<(&str, u64)>,
     ) -> bool {
         let ours = self.rotated_at.load(Ordering::Acquire);
-        let read = self.counted_get(store, &self.keys().rotation).await;
+        let read = self.counted_get(store, &self.keys_in(store).rotation).await;
         if read.is_ok() {
             self.rotation_read.store(true, Ordering::Release);
         }
@@ -112,7 +112,13 @@ impl SharedSource {
                 tokio::time::sleep(ROTATION_WRITE_PAUSE).await;
             }
             let written = self
-                .put_maybe_fenced(store, &self.keys().rotation, &value, ROTATION_TTL, fence)
+                .put_maybe_fenced(
+                    store,
+                    &self.keys_in(store).rotation,
+                    &value,
+                    ROTATION_TTL,
+                    fence,
+                )
                 .await;
             self.count_write(store, &written);
             if written.is_ok() {

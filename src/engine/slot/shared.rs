@@ -169,6 +169,16 @@ impl SharedSource {
         Keys::under(self.entry_key(), &self.config.name)
     }
 
+    /// The keys in use, as `store` names them (hash-tagged in a cluster).
+    pub fn keys_in(&self, store: &GuardedStore) -> Keys {
+        let keys = self.keys();
+        if store.hash_tags() {
+            keys.hash_tagged()
+        } else {
+            keys
+        }
+    }
+
     /// The key of the token entry in use (`keys().entry`, without the others).
     pub fn entry_key(&self) -> String {
         if self.collided.load(Ordering::Acquire) {
