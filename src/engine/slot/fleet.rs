@@ -4,7 +4,9 @@
 //! writes. Rotating refresh tokens are never used without it.
 
 use std::sync::Arc;
-use std::time::Instant;
+// Tokio's clock (the system's, except in tests that pause it), which the
+// polls sleep on.
+use tokio::time::Instant;
 
 use futures::FutureExt;
 
@@ -52,6 +54,13 @@ impl SharedSource {
                     }
                     // The owner failed: its failure is ours, at once.
                     self.check_failure(&store).await?;
+                }
+                // The store does not answer (a Redis failover, a restart) and
+                // the refresh token rotates: it cannot be used without the
+                // lease, so keep asking until the bound, as for a held lease.
+                Err(_) if self.source.has_rotated() && Instant::now() < give_up => {
+                    tokio::time::sleep(poll.mul_f64(0.5 + random::unit())).await;
+                    poll = (poll * 2).min(MAX_POLL);
                 }
                 // The lease stayed taken past its bound, or the store does not
                 // answer. A refresh token that rotates must not be used without

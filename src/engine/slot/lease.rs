@@ -13,12 +13,45 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crate::store::guard::{GuardedStore, StoreFailure};
 use crate::support::random;
 
 /// How long a lease lasts without renewal: a dead owner's lease is taken
 /// over at most this long after it died.
 pub const LEASE: Duration = Duration::from_secs(4);
+
+/// How soon a renewal the store did not answer is tried again.
+const RENEW_RETRY: Duration = Duration::from_millis(200);
+
+/// Renews the lease every third of it until the task is aborted; `false`
+/// once it is lost: another owner holds it, or the store answered no renewal
+/// for as long as the lease lasts. A store that does not answer (a Redis
+/// failover, a restart) is asked again every [`RENEW_RETRY`] meanwhile: the
+/// lease is still ours until it would have expired, and a promoted replica
+/// that has it (see `store::redis`) lets its owner renew and finish.
+async fn keep_renewing(store: &GuardedStore, key: &str, owner: &str, taken_at: Instant) -> bool {
+    // The lease lasts at least this long at the store: it was set after we asked.
+    let mut held_until = taken_at + LEASE;
+    loop {
+        tokio::time::sleep(LEASE / 3).await;
+        loop {
+            let asked = Instant::now();
+            match store.renew(key, owner, LEASE).await {
+                Ok(true) => {
+                    held_until = asked + LEASE;
+                    break;
+                }
+                Ok(false) => return false,
+                Err(_) if Instant::now() + RENEW_RETRY < held_until => {
+                    tokio::time::sleep(RENEW_RETRY).await;
+                }
+                Err(_) => return false,
+            }
+        }
+    }
+}
 
 /// A lease this process holds.
 pub struct Lease {
@@ -35,6 +68,7 @@ impl Lease {
     /// starts renewing it.
     pub async fn take(store: &Arc<GuardedStore>, key: &str) -> Result<Option<Lease>, StoreFailure> {
         let owner = format!("{}:{}", std::process::id(), random::hex_id());
+        let taken_at = Instant::now();
         let Some(fence) = store.try_lock(key, &owner, LEASE).await? else {
             return Ok(None);
         };
@@ -43,12 +77,8 @@ impl Lease {
             let (store, key, owner, lost) =
                 (store.clone(), key.to_owned(), owner.clone(), lost.clone());
             tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(LEASE / 3).await;
-                    if !matches!(store.renew(&key, &owner, LEASE).await, Ok(true)) {
-                        lost.store(true, Ordering::Release);
-                        return;
-                    }
+                if !keep_renewing(&store, &key, &owner, taken_at).await {
+                    lost.store(true, Ordering::Release);
                 }
             })
         };

@@ -19,8 +19,11 @@ use crate::store::guard::GuardedStore;
 /// Rotated refresh tokens are kept this long in stores (they do not expire by
 /// themselves at most providers; a year of silence is a dead connector).
 const ROTATION_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
-/// Tries to store a rotated refresh token (it must not be lost to a store hiccup).
-const ROTATION_WRITE_ATTEMPTS: u32 = 4;
+/// How long a rotated refresh token's write is retried (it must not be lost
+/// to a store hiccup or a Redis failover): two leases, so that a store that
+/// comes back while the lease could still be ours gets it, and the fence
+/// keeps a late write from replacing a successor's.
+const ROTATION_WRITE_FOR: Duration = Duration::from_secs(8);
 const ROTATION_WRITE_PAUSE: Duration = Duration::from_millis(250);
 
 impl SharedSource {
@@ -91,8 +94,9 @@ impl SharedSource {
 
     /// Writes the refresh token the provider rotated to (sealed with the
     /// secret key, when there is one) for every process.
-    /// It is retried a few times (the store may be stalling): until it lands,
-    /// the fleet only has the rotated-away refresh token.
+    /// It is retried for [`ROTATION_WRITE_FOR`] (the store may be stalling or
+    /// failing over): until it lands, the fleet only has the rotated-away
+    /// refresh token.
     pub(super) async fn write_rotation(
         &self,
         store: &GuardedStore,
@@ -107,23 +111,17 @@ impl SharedSource {
         let value =
             json!({"refresh_token": sealed, "rotated_at": rotated_at, "zc_fp": self.strong()})
                 .to_string();
-        for attempt in 0..ROTATION_WRITE_ATTEMPTS {
-            if attempt > 0 {
-                tokio::time::sleep(ROTATION_WRITE_PAUSE).await;
-            }
+        let key = self.keys_in(store).rotation;
+        let give_up = tokio::time::Instant::now() + ROTATION_WRITE_FOR;
+        loop {
             let written = self
-                .put_maybe_fenced(
-                    store,
-                    &self.keys_in(store).rotation,
-                    &value,
-                    ROTATION_TTL,
-                    fence,
-                )
+                .put_maybe_fenced(store, &key, &value, ROTATION_TTL, fence)
                 .await;
             self.count_write(store, &written);
-            if written.is_ok() {
+            if written.is_ok() || tokio::time::Instant::now() + ROTATION_WRITE_PAUSE >= give_up {
                 return;
             }
+            tokio::time::sleep(ROTATION_WRITE_PAUSE).await;
         }
     }
 }
