@@ -171,12 +171,12 @@ async fn a_cluster_keeps_every_key_of_a_connector_on_one_slot() {
 
         // The lease and fenced writes across slots of one connector.
         let fence = store
-            .try_lock(&keys.lock, "a", Duration::from_secs(4))
+            .try_lock(&keys.lock, "a", Duration::from_secs(4), None)
             .await;
         let fence = fence.unwrap().expect("the lease is free");
         assert_eq!(
             store
-                .try_lock(&keys.lock, "b", Duration::from_secs(4))
+                .try_lock(&keys.lock, "b", Duration::from_secs(4), None)
                 .await,
             Ok(None)
         );
@@ -193,7 +193,7 @@ async fn a_cluster_keeps_every_key_of_a_connector_on_one_slot() {
         assert_eq!(wrote, Ok(Fenced::Written));
         store.unlock(&keys.lock, "a").await.unwrap();
         let newer = store
-            .try_lock(&keys.lock, "b", Duration::from_secs(4))
+            .try_lock(&keys.lock, "b", Duration::from_secs(4), None)
             .await;
         assert!(newer.unwrap().unwrap() > fence, "fences only grow");
         let stale = store
@@ -252,7 +252,11 @@ async fn under_sentinel_a_lease_and_its_fence_survive_a_failover() {
     assert!(store.can_lock() && !store.hash_tags());
 
     let lease = Duration::from_secs(30);
-    let first = store.try_lock("k:lock", "a", lease).await.unwrap().unwrap();
+    let first = store
+        .try_lock("k:lock", "a", lease, None)
+        .await
+        .unwrap()
+        .unwrap();
     store
         .put_fenced(
             "k:refresh_token",
@@ -271,7 +275,7 @@ async fn under_sentinel_a_lease_and_its_fence_survive_a_failover() {
     // The store finds the new master by itself; the first commands may fail.
     let end = Instant::now() + Duration::from_secs(20);
     let taken = loop {
-        match store.try_lock("k:lock", "b", lease).await {
+        match store.try_lock("k:lock", "b", lease, None).await {
             Ok(taken) => break taken,
             Err(_) if Instant::now() < end => tokio::time::sleep(Duration::from_millis(100)).await,
             Err(e) => panic!("no answer after the failover: {e:?}"),
@@ -281,7 +285,11 @@ async fn under_sentinel_a_lease_and_its_fence_survive_a_failover() {
     assert_eq!(store.get("k:refresh_token").await, Ok(Some("rt-1".into())));
     assert_eq!(store.renew("k:lock", "a", lease).await, Ok(true));
     store.unlock("k:lock", "a").await.unwrap();
-    let second = store.try_lock("k:lock", "b", lease).await.unwrap().unwrap();
+    let second = store
+        .try_lock("k:lock", "b", lease, None)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(
         second > first,
         "the fence went on growing: {first} then {second}"
@@ -297,4 +305,29 @@ async fn under_sentinel_a_lease_and_its_fence_survive_a_failover() {
         )
         .await;
     assert_eq!(stale, Ok(Fenced::FencedOut));
+
+    // A held lease (a rotating refresh) stays the owner's past its lapse,
+    // until it is released.
+    let held = store
+        .try_lock(
+            "h:lock",
+            "a",
+            Duration::from_millis(300),
+            Some(Duration::from_secs(20)),
+        )
+        .await;
+    assert!(held.unwrap().is_some());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(store.get("h:lock").await, Ok(None), "the lease lapsed");
+    assert_eq!(
+        store.try_lock("h:lock", "b", lease, None).await,
+        Ok(None),
+        "the hold stands"
+    );
+    store.unlock("h:lock", "a").await.unwrap();
+    assert!(store
+        .try_lock("h:lock", "b", lease, None)
+        .await
+        .unwrap()
+        .is_some());
 }

@@ -14,7 +14,7 @@ use super::shared::{SharedFailure, SharedSource};
 
 use crate::engine::entry::fields::EntryFields;
 use crate::engine::entry::stored::{
-    decode_async, decode_fields_now, encode_async, owner_of, ttl, with_owner,
+    decode_async, decode_fields_now, encode_async, owner_of, ttl, with_owner, with_rotation_mark,
 };
 use crate::engine::error::{known_code, ConnectorError, Result};
 use crate::engine::token::Token;
@@ -130,6 +130,7 @@ impl SharedSource {
         if owner_of(&value).is_some_and(|owner| owner != self.strong()) {
             return Ok(Read::Foreign);
         }
+        self.note_mark(&value);
         let decoded = decode_async(value, self.secret(), self.clock.now_ms()).await?;
         Ok(match decoded.filter(|token| token.expires_at > floor) {
             Some(token) => Read::Token(token),
@@ -199,6 +200,7 @@ impl SharedSource {
             self.collide();
             return Some(Ok(None));
         }
+        self.note_mark(value);
         let decoded = decode_fields_now(fields, self.secret(), self.clock.now_ms())?;
         Some(decoded.map(|token| token.filter(|token| self.accepts(token, floor))))
     }
@@ -268,7 +270,14 @@ impl SharedSource {
                 Some(store) => self.keys_in(store).entry,
                 None => self.keys().entry,
             },
-            value: with_owner(&encode_async(token, self.secret()).await, self.strong()),
+            value: {
+                let value = with_owner(&encode_async(token, self.secret()).await, self.strong());
+                if self.rotates() {
+                    with_rotation_mark(&value)
+                } else {
+                    value
+                }
+            },
             ttl_hours: ttl(token).as_secs() as i64 / 3600,
         }
     }

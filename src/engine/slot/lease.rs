@@ -22,6 +22,9 @@ use crate::support::random;
 /// over at most this long after it died.
 pub const LEASE: Duration = Duration::from_secs(4);
 
+/// How many times a held lease's release is tried.
+const RELEASE_ATTEMPTS: u32 = 10;
+
 /// How soon a renewal the store did not answer is tried again.
 const RENEW_RETRY: Duration = Duration::from_millis(200);
 
@@ -53,24 +56,56 @@ async fn keep_renewing(store: &GuardedStore, key: &str, owner: &str, taken_at: I
     }
 }
 
+/// Releases `owner`'s lease `key`, trying [`RELEASE_ATTEMPTS`] times.
+async fn unlock_retrying(store: &GuardedStore, key: &str, owner: &str) -> Result<(), StoreFailure> {
+    let mut result = Ok(());
+    for attempt in 0..RELEASE_ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(RENEW_RETRY).await;
+        }
+        result = store.unlock(key, owner).await;
+        if result.is_ok() {
+            break;
+        }
+    }
+    result
+}
+
 /// A lease this process holds.
 pub struct Lease {
     store: Arc<GuardedStore>,
     key: String,
     owner: String,
     fence: u64,
+    held: bool,
     lost: Arc<AtomicBool>,
     renewer: tokio::task::JoinHandle<()>,
 }
 
 impl Lease {
     /// Takes the lease `key` unless another owner holds it (`Ok(None)`), and
-    /// starts renewing it.
-    pub async fn take(store: &Arc<GuardedStore>, key: &str) -> Result<Option<Lease>, StoreFailure> {
+    /// starts renewing it. With `hold`, a store that fails over keeps it from
+    /// other owners that long even if a failover outlasts the lease (see
+    /// `store::StoreLock::try_lock_holding`); it is released with the lease.
+    pub async fn take(
+        store: &Arc<GuardedStore>,
+        key: &str,
+        hold: Option<Duration>,
+    ) -> Result<Option<Lease>, StoreFailure> {
         let owner = format!("{}:{}", std::process::id(), random::hex_id());
         let taken_at = Instant::now();
-        let Some(fence) = store.try_lock(key, &owner, LEASE).await? else {
-            return Ok(None);
+        let fence = match store.try_lock(key, &owner, LEASE, hold).await {
+            Ok(Some(fence)) => fence,
+            Ok(None) => return Ok(None),
+            Err(failure) => {
+                if hold.is_some() {
+                    // The lock may have been taken and its answer lost: give
+                    // the hold back rather than keep the fleet waiting on it.
+                    let (store, key, owner) = (store.clone(), key.to_owned(), owner.clone());
+                    tokio::spawn(async move { unlock_retrying(&store, &key, &owner).await });
+                }
+                return Err(failure);
+            }
         };
         let lost = Arc::new(AtomicBool::new(false));
         let renewer = {
@@ -87,6 +122,7 @@ impl Lease {
             key: key.to_owned(),
             owner,
             fence,
+            held: hold.is_some(),
             lost,
             renewer,
         }))
@@ -103,10 +139,16 @@ impl Lease {
         self.lost.load(Ordering::Acquire)
     }
 
-    /// Stops renewing and releases the lease (only if still ours).
+    /// Stops renewing and releases the lease (only if still ours). A held
+    /// lease's release is tried a few times: until it lands, its hold keeps
+    /// the fleet from refreshing.
     pub async fn release(self) -> Result<(), StoreFailure> {
         self.renewer.abort();
-        self.store.unlock(&self.key, &self.owner).await
+        if self.held {
+            unlock_retrying(&self.store, &self.key, &self.owner).await
+        } else {
+            self.store.unlock(&self.key, &self.owner).await
+        }
     }
 }
 

@@ -23,7 +23,10 @@ const ROTATION_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 /// to a store hiccup or a Redis failover): two leases, so that a store that
 /// comes back while the lease could still be ours gets it, and the fence
 /// keeps a late write from replacing a successor's.
-const ROTATION_WRITE_FOR: Duration = Duration::from_secs(8);
+pub(super) const ROTATION_WRITE_FOR: Duration = Duration::from_secs(8);
+/// How long a rotation of ours the store lacks is offered before a refresh
+/// (the caller waits for it).
+const HEAL_WRITE_FOR: Duration = Duration::from_secs(1);
 const ROTATION_WRITE_PAUSE: Duration = Duration::from_millis(250);
 
 impl SharedSource {
@@ -87,22 +90,23 @@ impl SharedSource {
             return;
         }
         if let Some(refresh_token) = self.source.refresh_token() {
-            self.write_rotation(store, &refresh_token, ours, fence)
+            self.write_rotation(store, &refresh_token, ours, fence, HEAL_WRITE_FOR)
                 .await;
         }
     }
 
     /// Writes the refresh token the provider rotated to (sealed with the
     /// secret key, when there is one) for every process.
-    /// It is retried for [`ROTATION_WRITE_FOR`] (the store may be stalling or
-    /// failing over): until it lands, the fleet only has the rotated-away
-    /// refresh token.
+    /// It is retried for `for_up_to` ([`ROTATION_WRITE_FOR`] after a refresh;
+    /// the store may be stalling or failing over): until it lands, the fleet
+    /// only has the rotated-away refresh token.
     pub(super) async fn write_rotation(
         &self,
         store: &GuardedStore,
         refresh_token: &str,
         rotated_at: i64,
         fence: Option<(&str, u64)>,
+        for_up_to: Duration,
     ) {
         let sealed = match self.secret() {
             Some(secret) => seal_async(secret, refresh_token).await,
@@ -112,7 +116,7 @@ impl SharedSource {
             json!({"refresh_token": sealed, "rotated_at": rotated_at, "zc_fp": self.strong()})
                 .to_string();
         let key = self.keys_in(store).rotation;
-        let give_up = tokio::time::Instant::now() + ROTATION_WRITE_FOR;
+        let give_up = tokio::time::Instant::now() + for_up_to;
         loop {
             let written = self
                 .put_maybe_fenced(store, &key, &value, ROTATION_TTL, fence)

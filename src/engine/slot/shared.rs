@@ -32,6 +32,7 @@ use super::lease::Lease;
 use super::source::{ProviderSource, TokenSource};
 use crate::engine::config::ConnectorConfig;
 use crate::engine::entry::keys::{alternate_key, cache_key, strong_fingerprint, Keys};
+use crate::engine::entry::stored::has_rotation_mark;
 use crate::engine::error::{ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::store::guard::GuardedStore;
@@ -105,6 +106,10 @@ pub struct SharedSource {
     /// process that only ever adopted tokens knows the provider rotates, and
     /// never refreshes without the lease).
     pub(super) rotation_read: AtomicBool,
+    /// Whether a token entry of the fleet said its writer's refresh token
+    /// rotates (`"zc_rot":1`): then this process never refreshes without the
+    /// lease either, even before it has read a rotation itself.
+    pub(super) fleet_rotates: AtomicBool,
     /// When the refresh token in use was rotated (epoch ms; 0: never), so a
     /// stale stored rotation never replaces a newer one.
     pub(super) rotated_at: std::sync::atomic::AtomicI64,
@@ -133,6 +138,7 @@ impl SharedSource {
             clock,
             legacy_read: AtomicBool::new(false),
             rotation_read: AtomicBool::new(false),
+            fleet_rotates: AtomicBool::new(false),
             rotated_at: std::sync::atomic::AtomicI64::new(0),
             failures: AtomicU32::new(0),
             invalidated: Mutex::new(None),
@@ -227,6 +233,8 @@ impl SharedSource {
         store: StoreRef,
         want: Want,
     ) -> BoxFuture<'static, Result<Obtained>> {
+        // The fleet's wait is bounded from here, the caller's start.
+        let started = tokio::time::Instant::now();
         async move {
             let Some(store) = store else {
                 return self.refresh(None, want, None).await;
@@ -245,7 +253,7 @@ impl SharedSource {
             }
             self.check_failure(&store).await?;
             if store.can_lock() {
-                self.refresh_under_lock(store, want).await
+                self.refresh_under_lock(store, want, started).await
             } else {
                 self.refresh(Some(store), want, None).await
             }
@@ -303,7 +311,7 @@ impl SharedSource {
             let answered = self.read_rotation(store, fence).await;
             // Under the lease, a refresh token that may rotate is used only
             // once the store said which one is current.
-            let unknown = self.source.has_rotated() || !self.rotation_read.load(Ordering::Acquire);
+            let unknown = self.rotates() || !self.rotation_read.load(Ordering::Acquire);
             if !answered && fence.is_some() && unknown {
                 return Err(ConnectorError::LockUnavailable(
                     "the stored refresh token could not be read".into(),
@@ -339,8 +347,14 @@ impl SharedSource {
                             this.lease_lost();
                         }
                         if let Some(rotated) = &token.refresh_token {
-                            this.write_rotation(&store, rotated, rotated_at, fence)
-                                .await;
+                            this.write_rotation(
+                                &store,
+                                rotated,
+                                rotated_at,
+                                fence,
+                                super::rotation::ROTATION_WRITE_FOR,
+                            )
+                            .await;
                         }
                         let _ = this.write(&store, &token, false, fence).await;
                     }
@@ -380,6 +394,19 @@ impl SharedSource {
                 }
                 Err(error.backed_off(retry_at_ms))
             }
+        }
+    }
+
+    /// Whether the refresh token rotates, as far as this process knows: it
+    /// rotated here, or a token entry of the fleet says so.
+    pub(super) fn rotates(&self) -> bool {
+        self.source.has_rotated() || self.fleet_rotates.load(Ordering::Acquire)
+    }
+
+    /// Notes a stored entry's rotation mark (see `with_rotation_mark`).
+    pub(super) fn note_mark(&self, value: &str) {
+        if has_rotation_mark(value) {
+            self.fleet_rotates.store(true, Ordering::Release);
         }
     }
 

@@ -61,6 +61,10 @@ impl ConnectionLike for Link {
     }
 }
 
+/// How many times a cluster command is retried (redirections, TRYAGAIN,
+/// a node that failed over).
+const CLUSTER_RETRIES: u32 = 12;
+
 /// How to open a [`Link`]: made once per store, connected on first use.
 pub enum Connector {
     /// One server.
@@ -97,12 +101,16 @@ impl Connector {
                     .iter()
                     .map(|node| address(node, seeds).into_connection_info())
                     .collect::<redis::RedisResult<Vec<ConnectionInfo>>>()?;
+                // A slot being resharded answers multi-key scripts TRYAGAIN
+                // until its keys have moved: retried (with the cluster's
+                // MOVED/ASK and node errors) within the store's timeout,
+                // which bounds the whole operation anyway.
                 let mut builder = ClusterClientBuilder::new(nodes)
                     .connection_timeout(timeout)
                     .response_timeout(timeout)
-                    .retries(3)
+                    .retries(CLUSTER_RETRIES)
                     .min_retry_wait(20)
-                    .max_retry_wait(200);
+                    .max_retry_wait(150);
                 if let Some(user) = &seeds.username {
                     builder = builder.username(user);
                 }

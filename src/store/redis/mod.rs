@@ -22,7 +22,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use tokio::sync::OnceCell;
 
-use super::{fence_key, Fenced, StoreError, StoreFuture, StoreLock, TokenStore};
+use super::{fence_key, hold_key, Fenced, StoreError, StoreFuture, StoreLock, TokenStore};
 
 mod link;
 mod scripts;
@@ -38,6 +38,20 @@ use topology::Topology;
 /// stands on the master alone, and the clock-based fence still never goes
 /// backwards.
 const REPLICA_WAIT: Duration = Duration::from_millis(250);
+
+/// How many times a script answered MOVED, ASK, TRYAGAIN or CLUSTERDOWN
+/// (its slot is being resharded) is sent again, after a growing pause.
+const SLOT_MOVE_RETRIES: u32 = 5;
+const SLOT_MOVE_PAUSE: Duration = Duration::from_millis(30);
+
+/// Whether `error` says the command's slot is moving between nodes.
+fn slot_moving(error: &redis::RedisError) -> bool {
+    use redis::ServerErrorKind::{Ask, ClusterDown, Moved, TryAgain};
+    matches!(
+        error.kind(),
+        redis::ErrorKind::Server(Moved | Ask | TryAgain | ClusterDown)
+    )
+}
 
 /// A Redis store.
 pub struct RedisStore {
@@ -133,25 +147,85 @@ impl RedisStore {
         script: &redis::ScriptInvocation<'_>,
     ) -> Result<T, StoreError> {
         let mut link = self.link().await?;
-        let value = script
-            .invoke_async(&mut link)
-            .await
-            .map_err(|e| self.error(what, e))?;
-        Ok(value)
+        let mut attempt = 0;
+        loop {
+            match script.invoke_async(&mut link).await {
+                Ok(value) => return Ok(value),
+                // A slot that just moved: the client's map catches up (the
+                // guard's timeout bounds these retries with the rest).
+                Err(e) if self.cluster && attempt < SLOT_MOVE_RETRIES && slot_moving(&e) => {
+                    attempt += 1;
+                    tokio::time::sleep(SLOT_MOVE_PAUSE * attempt).await;
+                }
+                Err(e) => return Err(self.error(what, e)),
+            }
+        }
     }
 
     /// Under Sentinel: waits until a replica has this connection's writes
-    /// (at most [`REPLICA_WAIT`]). A lost connection is an error (the write
-    /// may be on a dead master only); no acknowledgement in time is not.
-    async fn replicate(&self, what: &str) -> Result<(), StoreError> {
+    /// (at most [`REPLICA_WAIT`]). With `required`, no acknowledgement in
+    /// time is an error too: the master may be one the sentinels already
+    /// replaced (a split brain), or alone, and a lease or write that only it
+    /// has would not survive a failover. A lost connection always is.
+    async fn replicate(&self, what: &str, required: bool) -> Result<(), StoreError> {
         if !self.replicated {
             return Ok(());
         }
         let wait = REPLICA_WAIT.min(self.timeout / 4);
         let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(250).max(1);
-        self.query::<i64>(what, redis::cmd("WAIT").arg(1).arg(wait_ms))
+        let acks: i64 = self
+            .query(what, redis::cmd("WAIT").arg(1).arg(wait_ms))
+            .await?;
+        if required && acks < 1 {
+            return Err(StoreError::new(format!(
+                "{}: {what}: no replica acknowledged it within {wait_ms} ms",
+                self.name
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl RedisStore {
+    /// Releases the lease `key` and its hold if `owner` has them.
+    async fn release(&self, key: &str, owner: &str) -> Result<(), StoreError> {
+        let script = redis::Script::new(scripts::UNLOCK);
+        let mut invocation = script.key(self.key(key));
+        invocation.key(self.key(&hold_key(key))).arg(owner);
+        self.script::<i64>("unlock failed", &invocation)
             .await
             .map(drop)
+    }
+
+    /// The lease `key` for `owner`, held for `hold` too when given; waits
+    /// for a replica under Sentinel before the owner may act on it.
+    async fn lock_for(
+        &self,
+        key: &str,
+        owner: &str,
+        lease: Duration,
+        hold: Option<Duration>,
+    ) -> Result<Option<u64>, StoreError> {
+        let script = redis::Script::new(scripts::LOCK);
+        let mut invocation = script.key(self.key(key));
+        invocation
+            .key(self.key(&fence_key(key)))
+            .key(self.key(&hold_key(key)))
+            .arg(owner)
+            .arg(millis(lease))
+            .arg(
+                hold.map(|hold| millis(hold).to_string())
+                    .unwrap_or_default(),
+            );
+        let fence: u64 = self.script("lock failed", &invocation).await?;
+        if fence > 0 {
+            if let Err(error) = self.replicate("lock not replicated", true).await {
+                // Not ours to act on: give it back (best effort; it lapses anyway).
+                let _ = self.release(key, owner).await;
+                return Err(error);
+            }
+        }
+        Ok((fence > 0).then_some(fence))
     }
 }
 
@@ -166,6 +240,10 @@ impl TokenStore for RedisStore {
 
     fn hash_tags(&self) -> bool {
         self.cluster
+    }
+
+    fn fails_over(&self) -> bool {
+        self.replicated
     }
 
     fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<String>> {
@@ -227,20 +305,18 @@ impl StoreLock for RedisStore {
         owner: &'a str,
         lease: Duration,
     ) -> StoreFuture<'a, Option<u64>> {
-        async move {
-            let script = redis::Script::new(scripts::LOCK);
-            let mut invocation = script.key(self.key(key));
-            invocation
-                .key(self.key(&fence_key(key)))
-                .arg(owner)
-                .arg(millis(lease));
-            let fence: u64 = self.script("lock failed", &invocation).await?;
-            if fence > 0 {
-                self.replicate("lock not replicated").await?;
-            }
-            Ok((fence > 0).then_some(fence))
-        }
-        .boxed()
+        self.lock_for(key, owner, lease, None).boxed()
+    }
+
+    fn try_lock_holding<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        lease: Duration,
+        hold: Duration,
+    ) -> StoreFuture<'a, Option<u64>> {
+        let hold = self.replicated.then_some(hold);
+        self.lock_for(key, owner, lease, hold).boxed()
     }
 
     fn renew<'a>(&'a self, key: &'a str, owner: &'a str, lease: Duration) -> StoreFuture<'a, bool> {
@@ -253,7 +329,10 @@ impl StoreLock for RedisStore {
                 .await?
                 == 1;
             if renewed {
-                self.replicate("lease renewal not replicated").await?;
+                // The hold taken with the lease covers a renewal that only the
+                // master has.
+                self.replicate("lease renewal not replicated", false)
+                    .await?;
             }
             Ok(renewed)
         }
@@ -280,7 +359,7 @@ impl StoreLock for RedisStore {
                 .arg(newer_than.map(|n| n.to_string()).unwrap_or_default());
             let written: i64 = self.script("SET (fenced) failed", &invocation).await?;
             if written == 1 {
-                self.replicate("SET (fenced) not replicated").await?;
+                self.replicate("SET (fenced) not replicated", true).await?;
             }
             Ok(match written {
                 1 => Fenced::Written,
@@ -292,14 +371,6 @@ impl StoreLock for RedisStore {
     }
 
     fn unlock<'a>(&'a self, key: &'a str, owner: &'a str) -> StoreFuture<'a, ()> {
-        async move {
-            let script = redis::Script::new(scripts::UNLOCK);
-            let mut invocation = script.key(self.key(key));
-            invocation.arg(owner);
-            self.script::<i64>("unlock failed", &invocation)
-                .await
-                .map(drop)
-        }
-        .boxed()
+        self.release(key, owner).boxed()
     }
 }

@@ -1,20 +1,36 @@
 //! The Lua scripts of the Redis store. Each touches only the keys it is
 //! given, which in cluster mode share one hash slot (see the store's keys).
 
-/// Deletes KEYS[1] only if it holds ARGV[1].
-pub const UNLOCK: &str =
-    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+/// Deletes KEYS[1] (the lock) and KEYS[2] (its hold), each only if it holds
+/// ARGV[1].
+pub const UNLOCK: &str = r#"
+if redis.call('get', KEYS[2]) == ARGV[1] then
+  redis.call('del', KEYS[2])
+end
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('del', KEYS[1])
+end
+return 0
+"#;
 
-/// Takes KEYS[1] for ARGV[1] with PX ARGV[2]; returns the new fence, or 0
-/// when the lock is held. The fence is kept in KEYS[2] and is the larger of
+/// Takes KEYS[1] for ARGV[1] with PX ARGV[2] unless another owner holds it
+/// or its hold KEYS[3]; with ARGV[3] not empty, also holds it (KEYS[3] =
+/// ARGV[1], PX ARGV[3]). Returns the new fence, or 0 when the lock is held. The fence is kept in KEYS[2] and is the larger of
 /// the last one plus one and the server's clock in microseconds: a promoted
 /// replica that never saw the last fence (a failover) or a restarted server
 /// that lost it still issues a larger one, as long as clocks agree within the
 /// failover's duration. Integer-valued doubles are exact to 2^53 (a clock in
 /// µs reaches that in the year 2255); `%.0f` writes them without an exponent.
 pub const LOCK: &str = r#"
+local held = redis.call('get', KEYS[3])
+if held and held ~= ARGV[1] then
+  return 0
+end
 if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return 0
+end
+if ARGV[3] ~= '' then
+  redis.call('set', KEYS[3], ARGV[1], 'PX', ARGV[3])
 end
 local now = redis.call('time')
 local clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
