@@ -75,6 +75,18 @@ pub enum Connector {
     Sentinel(SentinelLink),
 }
 
+/// The roots TLS connections trust instead of the system's when
+/// `SSL_CERT_FILE` names a readable PEM bundle (as OpenSSL does): the way to
+/// trust a private CA. `None` leaves redis-rs's own roots.
+pub fn pinned_roots() -> Option<redis::TlsCertificates> {
+    let file = std::env::var_os("SSL_CERT_FILE")?;
+    let pem = std::fs::read(file).ok()?;
+    Some(redis::TlsCertificates {
+        client_tls: None,
+        root_cert: Some(pem),
+    })
+}
+
 /// A node's address, with TLS when the seeds ask for it.
 pub fn address(node: &Node, seeds: &Seeds) -> ConnectionAddr {
     if seeds.tls {
@@ -94,7 +106,11 @@ impl Connector {
     /// answer. Errors are redis-rs's (the caller adds the store's name).
     pub fn new(topology: &Topology, timeout: Duration) -> redis::RedisResult<Self> {
         match topology {
-            Topology::Single(url) => redis::Client::open(url.as_str()).map(Connector::Single),
+            Topology::Single(url) => match (url.scheme(), pinned_roots()) {
+                ("rediss", Some(roots)) => redis::Client::build_with_tls(url.as_str(), roots),
+                _ => redis::Client::open(url.as_str()),
+            }
+            .map(Connector::Single),
             Topology::Cluster(seeds) => {
                 let nodes = seeds
                     .nodes
@@ -123,6 +139,9 @@ impl Connector {
                     } else {
                         redis::TlsMode::Secure
                     });
+                    if let Some(roots) = pinned_roots().filter(|_| !seeds.insecure) {
+                        builder = builder.certs(roots);
+                    }
                 }
                 builder.build().map(Connector::Cluster)
             }

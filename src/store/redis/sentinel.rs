@@ -53,6 +53,11 @@ impl SentinelLink {
             builder = builder
                 .set_client_to_redis_tls_mode(mode)
                 .set_client_to_sentinel_tls_mode(mode);
+            if let Some(roots) = super::link::pinned_roots().filter(|_| !seeds.insecure) {
+                builder = builder
+                    .set_client_to_redis_certificates(roots.clone())
+                    .set_client_to_sentinel_certificates(roots);
+            }
         }
         if let Some(user) = &seeds.username {
             builder = builder.set_client_to_redis_username(user);
