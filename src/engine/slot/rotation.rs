@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::shared::SharedSource;
 use super::source::TokenSource;
 use crate::engine::entry::crypto;
-use crate::engine::entry::stored::{open_async, owner_of, seal_async};
+use crate::engine::entry::stored::{has_rotation_mark, open_async, owner_of, seal_async};
 use crate::store::guard::GuardedStore;
 
 /// Rotated refresh tokens are kept this long in stores (they do not expire by
@@ -30,6 +30,19 @@ const HEAL_WRITE_FOR: Duration = Duration::from_secs(1);
 const ROTATION_WRITE_PAUSE: Duration = Duration::from_millis(250);
 
 impl SharedSource {
+    /// Whether the refresh token rotates, as far as this process knows: it
+    /// rotated here, or a token entry of the fleet says so.
+    pub(super) fn rotates(&self) -> bool {
+        self.source.has_rotated() || self.fleet_rotates.load(Ordering::Acquire)
+    }
+
+    /// Notes a stored entry's rotation mark (see `with_rotation_mark`).
+    pub(super) fn note_mark(&self, value: &str) {
+        if has_rotation_mark(value) {
+            self.fleet_rotates.store(true, Ordering::Release);
+        }
+    }
+
     /// Adopts a refresh token another process rotated to, if the store has one.
     /// Adopts a refresh token another process rotated to, if the store holds
     /// one newer than this process's own rotation. With `fence` (the lease is

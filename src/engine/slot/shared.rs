@@ -32,7 +32,6 @@ use super::lease::Lease;
 use super::source::{ProviderSource, TokenSource};
 use crate::engine::config::ConnectorConfig;
 use crate::engine::entry::keys::{alternate_key, cache_key, strong_fingerprint, Keys};
-use crate::engine::entry::stored::has_rotation_mark;
 use crate::engine::error::{ConnectorError, Result};
 use crate::engine::token::Token;
 use crate::store::guard::GuardedStore;
@@ -394,19 +393,6 @@ impl SharedSource {
                 }
                 Err(error.backed_off(retry_at_ms))
             }
-        }
-    }
-
-    /// Whether the refresh token rotates, as far as this process knows: it
-    /// rotated here, or a token entry of the fleet says so.
-    pub(super) fn rotates(&self) -> bool {
-        self.source.has_rotated() || self.fleet_rotates.load(Ordering::Acquire)
-    }
-
-    /// Notes a stored entry's rotation mark (see `with_rotation_mark`).
-    pub(super) fn note_mark(&self, value: &str) {
-        if has_rotation_mark(value) {
-            self.fleet_rotates.store(true, Ordering::Release);
         }
     }
 
