@@ -285,6 +285,20 @@ async fn under_sentinel_a_lease_and_its_fence_survive_a_failover() {
     assert_eq!(store.get("k:refresh_token").await, Ok(Some("rt-1".into())));
     assert_eq!(store.renew("k:lock", "a", lease).await, Ok(true));
     store.unlock("k:lock", "a").await.unwrap();
+    // The new master has no replica yet: no lease can be had (it would not
+    // survive the next failover), and the attempt leaves no lock behind.
+    let alone = store.try_lock("k:lock", "b", lease, None).await;
+    assert!(
+        matches!(&alone, Err(failure) if failure.error().is_some_and(|e| e.0.contains("no replica"))),
+        "{alone:?}"
+    );
+    assert_eq!(store.get("k:lock").await, Ok(None));
+    servers.start(master, &["--replicaof", "127.0.0.1", &replica.to_string()]);
+    wait_for("the old master is back as a replica", || {
+        cli(master, &["INFO", "replication"]).contains("master_link_status:up")
+    });
+    // The guard backs off after the failure above.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let second = store
         .try_lock("k:lock", "b", lease, None)
         .await
