@@ -13,7 +13,7 @@ use futures::FutureExt;
 
 use super::counters::bump;
 use super::lease::{wait_bound, Lease, LEASE};
-use super::rotation::ROTATION_WRITE_FOR;
+use super::rotation::HELD_WRITE_FOR;
 use super::shared::{Obtained, SharedSource, Want};
 use super::source::TokenSource;
 use crate::engine::error::{ConnectorError, Result};
@@ -102,7 +102,7 @@ impl SharedSource {
     /// away while a failover kept it from the store.
     fn hold(&self, store: &GuardedStore) -> Option<std::time::Duration> {
         let rotates = self.rotates() || !self.rotation_read.load(Ordering::Acquire);
-        (store.fails_over() && rotates).then(|| LEASE + self.source.timeout() + ROTATION_WRITE_FOR)
+        (store.fails_over() && rotates).then(|| LEASE + self.source.timeout() + HELD_WRITE_FOR)
     }
 
     /// Refreshes while holding the lease; it is released after the writes.

@@ -22,6 +22,9 @@ use crate::support::random;
 /// over at most this long after it died.
 pub const LEASE: Duration = Duration::from_secs(4);
 
+/// What a held lease's last write leaves before its hold lapses.
+const HOLD_MARGIN: Duration = Duration::from_secs(1);
+
 /// How many times a held lease's release is tried.
 const RELEASE_ATTEMPTS: u32 = 10;
 
@@ -78,6 +81,12 @@ pub struct Lease {
     owner: String,
     fence: u64,
     held: bool,
+    /// When the hold lapses at the store (held leases).
+    hold_until: Option<Instant>,
+    /// Set when the owner's rotation could not be stored: the hold is then
+    /// left to lapse instead of being released, so no successor refreshes
+    /// with the rotated-away refresh token before it must.
+    keep_hold: AtomicBool,
     lost: Arc<AtomicBool>,
     renewer: tokio::task::JoinHandle<()>,
 }
@@ -123,6 +132,8 @@ impl Lease {
             owner,
             fence,
             held: hold.is_some(),
+            hold_until: hold.map(|hold| taken_at + hold),
+            keep_hold: AtomicBool::new(false),
             lost,
             renewer,
         }))
@@ -139,11 +150,30 @@ impl Lease {
         self.lost.load(Ordering::Acquire)
     }
 
+    /// How long the hold still stands, less a margin for the write in
+    /// flight (`None`: not held).
+    pub fn hold_left(&self) -> Option<Duration> {
+        self.hold_until.map(|until| {
+            until
+                .saturating_duration_since(Instant::now())
+                .saturating_sub(HOLD_MARGIN)
+        })
+    }
+
+    /// Leaves the hold to lapse at the store rather than releasing it (the
+    /// owner's rotated refresh token could not be stored).
+    pub fn keep_hold(&self) {
+        self.keep_hold.store(true, Ordering::Release);
+    }
+
     /// Stops renewing and releases the lease (only if still ours). A held
     /// lease's release is tried a few times: until it lands, its hold keeps
     /// the fleet from refreshing.
     pub async fn release(self) -> Result<(), StoreFailure> {
         self.renewer.abort();
+        if self.keep_hold.load(Ordering::Acquire) {
+            return Ok(());
+        }
         if self.held {
             unlock_retrying(&self.store, &self.key, &self.owner).await
         } else {

@@ -24,6 +24,11 @@ const ROTATION_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 /// comes back while the lease could still be ours gets it, and the fence
 /// keeps a late write from replacing a successor's.
 pub(super) const ROTATION_WRITE_FOR: Duration = Duration::from_secs(8);
+/// Under a held lease (a store that fails over, see `Lease::take`) the write
+/// is retried for as long as the hold stands, which lasts this long beyond
+/// one lease and one HTTP timeout: a failover, the new master's replica
+/// catching up, and the write acknowledged.
+pub(super) const HELD_WRITE_FOR: Duration = Duration::from_secs(20);
 /// How long a rotation of ours the store lacks is offered before a refresh
 /// (the caller waits for it).
 const HEAL_WRITE_FOR: Duration = Duration::from_secs(1);
@@ -120,7 +125,7 @@ impl SharedSource {
         rotated_at: i64,
         fence: Option<(&str, u64)>,
         for_up_to: Duration,
-    ) {
+    ) -> bool {
         let sealed = match self.secret() {
             Some(secret) => seal_async(secret, refresh_token).await,
             None => refresh_token.to_owned(),
@@ -135,8 +140,11 @@ impl SharedSource {
                 .put_maybe_fenced(store, &key, &value, ROTATION_TTL, fence)
                 .await;
             self.count_write(store, &written);
-            if written.is_ok() || tokio::time::Instant::now() + ROTATION_WRITE_PAUSE >= give_up {
-                return;
+            if written.is_ok() {
+                return true;
+            }
+            if tokio::time::Instant::now() + ROTATION_WRITE_PAUSE >= give_up {
+                return false;
             }
             tokio::time::sleep(ROTATION_WRITE_PAUSE).await;
         }

@@ -346,14 +346,16 @@ impl SharedSource {
                             this.lease_lost();
                         }
                         if let Some(rotated) = &token.refresh_token {
-                            this.write_rotation(
-                                &store,
-                                rotated,
-                                rotated_at,
-                                fence,
-                                super::rotation::ROTATION_WRITE_FOR,
-                            )
-                            .await;
+                            let held = lease.as_deref().and_then(Lease::hold_left);
+                            let window = held.unwrap_or(super::rotation::ROTATION_WRITE_FOR);
+                            let stored = this
+                                .write_rotation(&store, rotated, rotated_at, fence, window)
+                                .await;
+                            if !stored && held.is_some() {
+                                if let Some(lease) = lease.as_deref() {
+                                    lease.keep_hold();
+                                }
+                            }
                         }
                         let _ = this.write(&store, &token, false, fence).await;
                     }
