@@ -119,7 +119,10 @@ export interface TokenStore {
 export interface StoreOptions {
   /**
    * `redis://[user:password@]host:port/db` (`rediss://` for TLS),
-   * `file:///absolute/path.json`, `memory:`, or your own {@link TokenStore}.
+   * `redis+cluster://[user:password@]host:port[,host:port…][?tls=1]` (a Redis
+   * Cluster), `redis+sentinel://[user:password@]host:port[,host:port…]/<master>[/db][?tls=1]`
+   * (the master the sentinels name), `file:///absolute/path.json`, `memory:`,
+   * or your own {@link TokenStore}.
    * Default: the `ZC_CONNECTOR_STORE` URL, else memory only.
    */
   store?: string | TokenStore

@@ -10,6 +10,7 @@ const { refreshRows } = require('./refresh');
 const { zcrmsdkRows } = require('./zcrmsdk');
 const { failureRows } = require('./failures');
 const { leaseRows } = require('./lease');
+const { topologyRows } = require('./topologies');
 const { targetRows } = require('./targets');
 
 const CONCURRENT = 1000;
@@ -67,6 +68,7 @@ async function main() {
   rows.push(...await refreshRows(fmt));
   rows.push(...await failureRows());
   rows.push(...await leaseRows());
+  rows.push(...await topologyRows());
   rows.push(...await zcrmsdkRows(fmt));
 
   console.log(`\nzcatalyst-connector-rs vs zcatalyst-sdk-node ${require('zcatalyst-sdk-node/package.json').version} connector, Node ${process.version}, mock endpoint answering in 50 ms\n`);

@@ -23,7 +23,8 @@ function makeCertificates() {
     'subjectAltName=IP:127.0.0.1,DNS:localhost',
     'basicConstraints=CA:FALSE',
     'keyUsage=digitalSignature',
-    'extendedKeyUsage=serverAuth',
+    // clientAuth too: a TLS Redis cluster's nodes present it to each other on the cluster bus.
+    'extendedKeyUsage=serverAuth,clientAuth',
   ].join('\n'));
   openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'),
     '-CAcreateserial', '-days', '2', '-out', file('server.pem'), '-extfile', file('ext.cnf'));

@@ -63,6 +63,12 @@ impl TokenEndpoint for LazyClient {
         let client = self.client();
         async move { client.refresh(config, refresh_token).await }.boxed()
     }
+
+    /// The settings' timeout (the fleet's waits are bounded by it), without
+    /// making the client.
+    fn timeout(&self) -> std::time::Duration {
+        self.settings.timeout
+    }
 }
 
 impl CallOptions {

@@ -76,7 +76,7 @@ export interface TokenStore {
 
 /** The second `Connection` argument when it is not a Catalyst app. */
 export interface StoreOptions {
-  /** `redis://host:port/db`, `file:///abs/path/tokens.json`, `memory:`, or your own store. */
+  /** `redis://host:port/db`, `redis+cluster://h:p,h:p`, `redis+sentinel://h:p,h:p/<master>`, `file:///abs/path/tokens.json`, `memory:`, or your own store. */
   store?: string | TokenStore
   /** Prepended to every key (Redis). Default: none. */
   keyPrefix?: string

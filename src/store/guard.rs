@@ -6,7 +6,8 @@
 //! writes fail (a full disk, a read-only replica) backs its writes off without
 //! a read success resetting that, and reports each outage once. While one kind
 //! of operation is failing, operations of that kind are skipped until the
-//! back-off ends (0.5 s after the first failure, doubling to 30 s, jittered);
+//! back-off ends (0.5 s after the first failure, doubling to 30 s — 1 s for a
+//! store that fails over — jittered);
 //! the first one after that tries again, and a success clears the record and
 //! reports that the store answers again: the first failure of an outage comes
 //! back as [`StoreFailure::Down`] and the end of one through
@@ -23,6 +24,10 @@ use super::{Fenced, StoreError, StoreFuture, StoreLock, TokenStore};
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// The back-off's cap for a store that fails over (Redis under Sentinel): an
+/// outage there is usually a failover, over in seconds, and a fleet whose
+/// refresh token rotates cannot refresh until it answers again.
+const FAILOVER_MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 /// Why an operation gave no answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +68,7 @@ enum Kind {
 pub struct GuardedStore {
     store: Arc<dyn TokenStore>,
     timeout: Duration,
+    max_backoff: Duration,
     reads: Mutex<Health>,
     writes: Mutex<Health>,
     /// Set when an outage ended, until one slot reports it.
@@ -73,6 +79,11 @@ impl GuardedStore {
     /// Guards `store`; every operation is abandoned after `timeout`.
     pub fn new(store: Arc<dyn TokenStore>, timeout: Duration) -> Self {
         GuardedStore {
+            max_backoff: if store.fails_over() {
+                FAILOVER_MAX_BACKOFF
+            } else {
+                MAX_BACKOFF
+            },
             store,
             timeout,
             reads: Mutex::new(Health::default()),
@@ -91,6 +102,16 @@ impl GuardedStore {
     pub fn take_recovery(&self) -> bool {
         self.recovered
             .swap(false, std::sync::atomic::Ordering::AcqRel)
+    }
+
+    /// Whether the store groups a connector's keys by hash tag (a cluster).
+    pub fn hash_tags(&self) -> bool {
+        self.store.hash_tags()
+    }
+
+    /// Whether the store fails over to a replica (see [`TokenStore::fails_over`]).
+    pub fn fails_over(&self) -> bool {
+        self.store.fails_over()
     }
 
     /// Whether the store can lock across processes.
@@ -155,7 +176,7 @@ impl GuardedStore {
                 health.consecutive_failures = health.consecutive_failures.saturating_add(1);
                 let wait = backoff::delay(
                     FIRST_BACKOFF,
-                    MAX_BACKOFF,
+                    self.max_backoff,
                     health.consecutive_failures,
                     random::unit(),
                 );
@@ -217,18 +238,23 @@ impl GuardedStore {
             .await
     }
 
-    /// Takes the fleet lease `key` for `owner`: its fence, or `None` when
-    /// another owner holds it.
+    /// Takes the fleet lease `key` for `owner` (with a `hold`, see
+    /// [`StoreLock::try_lock_holding`]): its fence, or `None` when another
+    /// owner holds it.
     pub async fn try_lock(
         &self,
         key: &str,
         owner: &str,
         lease: Duration,
+        hold: Option<Duration>,
     ) -> Result<Option<u64>, StoreFailure> {
         match self.store.lock() {
             Some(lock) => {
-                self.run(Kind::Write, "lock", || lock.try_lock(key, owner, lease))
-                    .await
+                self.run(Kind::Write, "lock", || match hold {
+                    Some(hold) => lock.try_lock_holding(key, owner, lease, hold),
+                    None => lock.try_lock(key, owner, lease),
+                })
+                .await
             }
             None => Ok(Some(0)),
         }

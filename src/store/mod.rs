@@ -75,6 +75,20 @@ pub trait TokenStore: Send + Sync {
     fn lock(&self) -> Option<&dyn StoreLock> {
         None
     }
+
+    /// Whether keys that are used together (a lease, its fence and the
+    /// writes it fences) must share a Redis Cluster hash tag: the engine then
+    /// names them `{<entry>}:…` (see `engine::entry::keys::Keys::hash_tagged`).
+    fn hash_tags(&self) -> bool {
+        false
+    }
+
+    /// Whether the store fails over to a replica (Redis under Sentinel): its
+    /// leases are then held for the whole of a rotating refresh (see
+    /// [`StoreLock::try_lock_holding`]).
+    fn fails_over(&self) -> bool {
+        false
+    }
 }
 
 /// The `expires_at` of a stored token entry (`None` for anything else).
@@ -118,7 +132,24 @@ pub trait StoreLock: Send + Sync {
     /// `owner` no longer holds it.
     fn renew<'a>(&'a self, key: &'a str, owner: &'a str, lease: Duration) -> StoreFuture<'a, bool>;
 
-    /// Releases `key` if `owner` still holds it.
+    /// [`StoreLock::try_lock`], and — for a store that fails over (Redis under
+    /// Sentinel) — a *hold* for `hold`: until the owner unlocks, no other
+    /// owner takes the lock even if the lease lapsed meanwhile (a failover
+    /// longer than the lease must not let a successor use a refresh token
+    /// the owner may already have rotated away). Other stores take the
+    /// lease alone.
+    fn try_lock_holding<'a>(
+        &'a self,
+        key: &'a str,
+        owner: &'a str,
+        lease: Duration,
+        hold: Duration,
+    ) -> StoreFuture<'a, Option<u64>> {
+        let _ = hold;
+        self.try_lock(key, owner, lease)
+    }
+
+    /// Releases `key` (and its hold) if `owner` still holds it.
     fn unlock<'a>(&'a self, key: &'a str, owner: &'a str) -> StoreFuture<'a, ()>;
 
     /// Stores `value` under `key` for `ttl` — unless a fence newer than
@@ -133,6 +164,11 @@ pub trait StoreLock: Send + Sync {
         lock_key: &'a str,
         fence: u64,
     ) -> StoreFuture<'a, Fenced>;
+}
+
+/// Where a lock's hold lives (see [`StoreLock::try_lock_holding`]).
+pub fn hold_key(lock_key: &str) -> String {
+    format!("{lock_key}:hold")
 }
 
 /// Where a lock's fence counter lives.

@@ -1,5 +1,7 @@
 //! Stores named by URL: `redis://host:port/db` (`rediss://` for TLS, verified
 //! against the system's and webpki roots; `#insecure` skips verification),
+//! `redis+cluster://host:port,host:port[?tls=1]`,
+//! `redis+sentinel://host:port,host:port/<master>[/db][?tls=1]`,
 //! `file:///abs/path.json`,
 //! `memory:`. Each distinct (URL, key prefix, timeout) is opened once per
 //! process, so every connector on one Redis shares one connection.
@@ -50,6 +52,12 @@ fn store_for(url: &str, options: &StoreOptions) -> Result<Arc<dyn TokenStore>> {
     if url == "memory:" || url == "memory://" {
         return Ok(Arc::new(MemoryStore::new()));
     }
+    // Several hosts are not a URL the url crate takes: the Redis store parses these.
+    if url.starts_with("redis+cluster://") || url.starts_with("redis+sentinel://") {
+        return RedisStore::new(url, &options.key_prefix, options.timeout)
+            .map(|s| Arc::new(s) as Arc<dyn TokenStore>)
+            .map_err(|e| invalid(e.0));
+    }
     let parsed = url::Url::parse(url).map_err(|_| {
         invalid(
             "The store must be a URL such as redis://host:6379/0 or file:///path/tokens.json"
@@ -57,9 +65,11 @@ fn store_for(url: &str, options: &StoreOptions) -> Result<Arc<dyn TokenStore>> {
         )
     })?;
     match parsed.scheme() {
-        "redis" | "rediss" => RedisStore::new(&parsed, &options.key_prefix, options.timeout)
+        "redis" | "rediss" => {
+            RedisStore::new(url, &options.key_prefix, options.timeout)
             .map(|s| Arc::new(s) as Arc<dyn TokenStore>)
-            .map_err(|e| invalid(e.0)),
+                .map_err(|e| invalid(e.0))
+        }
         "file" => {
             let path = parsed
                 .to_file_path()
@@ -78,7 +88,7 @@ fn store_for(url: &str, options: &StoreOptions) -> Result<Arc<dyn TokenStore>> {
             )))
         }
         scheme => Err(invalid(format!(
-            "Unknown store scheme '{scheme}:'; use redis://, file:// or memory:"
+            "Unknown store scheme '{scheme}:'; use redis://, rediss://, redis+cluster://, redis+sentinel://, file:// or memory:"
         ))),
     }
 }

@@ -157,6 +157,30 @@ impl Keys {
             entry,
         }
     }
+
+    /// The same keys for a store that groups them by Redis Cluster hash tag
+    /// (`TokenStore::hash_tags`), so that a lease, its fence and the writes
+    /// it fences share one slot: the others become `{<entry>}:lock`,
+    /// `{<entry>}:refresh_token` and `{<entry>}:error` (the fence
+    /// `{<entry>}:lock:fence`), which hash like `<entry>` itself, so the
+    /// token entry keeps the JS package's name. An entry key with a brace of
+    /// its own (from the connector's name) could hash otherwise: it becomes
+    /// `{<entry>}` too. The legacy key is only ever read alone.
+    pub fn hash_tagged(self) -> Self {
+        let base = self.entry;
+        let entry = if base.contains(['{', '}']) {
+            format!("{{{base}}}")
+        } else {
+            base.clone()
+        };
+        Keys {
+            legacy: self.legacy,
+            lock: format!("{{{base}}}:lock"),
+            rotation: format!("{{{base}}}:refresh_token"),
+            error: format!("{{{base}}}:error"),
+            entry,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -182,6 +206,19 @@ mod tests {
         assert!(Keys::alternate(&a, &strong_fingerprint(&a))
             .entry
             .starts_with(&cache_key(&a)));
+    }
+
+    #[test]
+    fn hash_tagged_keys_keep_the_entry_and_tag_the_rest() {
+        let keys = Keys::under("ZC_CONN_crm:0a1b2".into(), "crm").hash_tagged();
+        assert_eq!(keys.entry, "ZC_CONN_crm:0a1b2");
+        assert_eq!(keys.lock, "{ZC_CONN_crm:0a1b2}:lock");
+        assert_eq!(keys.rotation, "{ZC_CONN_crm:0a1b2}:refresh_token");
+        assert_eq!(keys.error, "{ZC_CONN_crm:0a1b2}:error");
+        assert_eq!(keys.legacy, "ZC_CONN_crm");
+        let braced = Keys::under("ZC_CONN_a}b:0a1b2".into(), "a}b").hash_tagged();
+        assert_eq!(braced.entry, "{ZC_CONN_a}b:0a1b2}");
+        assert!(braced.lock.starts_with("{ZC_CONN_a}b:0a1b2}"));
     }
 
     /// Reference values printed by the JS package's own hash function in Node.

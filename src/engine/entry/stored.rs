@@ -97,6 +97,20 @@ pub fn with_owner(value: &str, fingerprint: &str) -> String {
     }
 }
 
+/// `value` (a JSON object this package wrote) marked as written by a process
+/// whose refresh token rotates: `"zc_rot":1` (the JS package ignores it).
+pub fn with_rotation_mark(value: &str) -> String {
+    match value.strip_suffix('}') {
+        Some(body) => format!("{body},\"zc_rot\":1}}"),
+        None => value.to_owned(),
+    }
+}
+
+/// Whether `value` carries the mark of [`with_rotation_mark`].
+pub fn has_rotation_mark(value: &str) -> bool {
+    value.contains("\"zc_rot\":1")
+}
+
 /// Whether `value` may name its writer: a cheap test before `owner_of`
 /// parses it. This package writes the key literally (`with_owner`); a value
 /// without `"zc_fp"` in its text is treated as the JS package's (one that

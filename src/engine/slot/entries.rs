@@ -14,7 +14,7 @@ use super::shared::{SharedFailure, SharedSource};
 
 use crate::engine::entry::fields::EntryFields;
 use crate::engine::entry::stored::{
-    decode_async, decode_fields_now, encode_async, owner_of, ttl, with_owner,
+    decode_async, decode_fields_now, encode_async, owner_of, ttl, with_owner, with_rotation_mark,
 };
 use crate::engine::error::{known_code, ConnectorError, Result};
 use crate::engine::token::Token;
@@ -130,6 +130,7 @@ impl SharedSource {
         if owner_of(&value).is_some_and(|owner| owner != self.strong()) {
             return Ok(Read::Foreign);
         }
+        self.note_mark(&value);
         let decoded = decode_async(value, self.secret(), self.clock.now_ms()).await?;
         Ok(match decoded.filter(|token| token.expires_at > floor) {
             Some(token) => Read::Token(token),
@@ -151,10 +152,10 @@ impl SharedSource {
     ) -> Result<Option<Token>> {
         // A caller's read of the JS key says nothing about our own key.
         if !entry_read || self.is_collided() {
-            let mut read = self.read(store, &self.keys().entry, floor).await?;
+            let mut read = self.read(store, &self.keys_in(store).entry, floor).await?;
             if read == Read::Foreign {
                 self.collide();
-                read = self.read(store, &self.keys().entry, floor).await?;
+                read = self.read(store, &self.keys_in(store).entry, floor).await?;
             }
             match read {
                 Read::Token(token) => {
@@ -199,6 +200,7 @@ impl SharedSource {
             self.collide();
             return Some(Ok(None));
         }
+        self.note_mark(value);
         let decoded = decode_fields_now(fields, self.secret(), self.clock.now_ms())?;
         Some(decoded.map(|token| token.filter(|token| self.accepts(token, floor))))
     }
@@ -225,7 +227,7 @@ impl SharedSource {
         explicit: bool,
         fence: Option<(&str, u64)>,
     ) -> std::result::Result<WrittenEntry, StoreFailure> {
-        let entry = self.entry(token).await;
+        let entry = self.entry(token, Some(store)).await;
         let ttl = ttl(token);
         let (key, value) = (entry.key.as_str(), entry.value.as_str());
         let put = |replace| self.put_entry(store, key, value, ttl, replace, fence);
@@ -260,10 +262,22 @@ impl SharedSource {
         ));
     }
 
-    async fn entry(&self, token: &Token) -> WrittenEntry {
+    /// The entry of `token`, under its key in `store` (hash-tagged in a
+    /// cluster, see `Keys::hash_tagged`).
+    async fn entry(&self, token: &Token, store: Option<&GuardedStore>) -> WrittenEntry {
         WrittenEntry {
-            key: self.keys().entry.clone(),
-            value: with_owner(&encode_async(token, self.secret()).await, self.strong()),
+            key: match store {
+                Some(store) => self.keys_in(store).entry,
+                None => self.keys().entry,
+            },
+            value: {
+                let value = with_owner(&encode_async(token, self.secret()).await, self.strong());
+                if self.rotates() {
+                    with_rotation_mark(&value)
+                } else {
+                    value
+                }
+            },
             ttl_hours: ttl(token).as_secs() as i64 / 3600,
         }
     }
@@ -277,7 +291,7 @@ impl SharedSource {
         token: &Token,
     ) -> Result<WrittenEntry> {
         match store {
-            None => Ok(self.entry(token).await),
+            None => Ok(self.entry(token, None).await),
             Some(store) => self
                 .write(store, token, true, None)
                 .await
@@ -295,7 +309,10 @@ impl SharedSource {
 
     /// The failure another process (or this one) recorded, while it is due.
     pub(super) async fn read_failure(&self, store: &GuardedStore) -> Option<SharedFailure> {
-        let value = self.counted_get(store, &self.keys().error).await.ok()??;
+        let value = self
+            .counted_get(store, &self.keys_in(store).error)
+            .await
+            .ok()??;
         let entry: Value = serde_json::from_str(&value).ok()?;
         if entry.get("zc_fp").and_then(Value::as_str) != Some(self.strong()) {
             return None;
@@ -342,7 +359,7 @@ impl SharedSource {
         let written = self
             .put_maybe_fenced(
                 store,
-                &self.keys().error,
+                &self.keys_in(store).error,
                 &value,
                 Duration::from_millis(wait),
                 fence,
@@ -408,7 +425,7 @@ impl SharedSource {
 
     /// Forgets every entry of this configuration (after a revocation).
     pub async fn forget(&self, store: &GuardedStore) {
-        let keys = self.keys();
+        let keys = self.keys_in(store);
         for key in [&keys.entry, &keys.rotation, &keys.error] {
             let _ = store.delete(key).await;
         }

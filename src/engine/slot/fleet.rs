@@ -3,13 +3,17 @@
 //! take over a dead owner's lease; refresh holding it, and release it after the
 //! writes. Rotating refresh tokens are never used without it.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
+// Tokio's clock (the system's, except in tests that pause it), which the
+// polls sleep on.
+use tokio::time::Instant;
 
 use futures::FutureExt;
 
 use super::counters::bump;
-use super::lease::{wait_bound, Lease};
+use super::lease::{wait_bound, Lease, LEASE};
+use super::rotation::HELD_WRITE_FOR;
 use super::shared::{Obtained, SharedSource, Want};
 use super::source::TokenSource;
 use crate::engine::error::{ConnectorError, Result};
@@ -25,13 +29,14 @@ impl SharedSource {
         self: Arc<Self>,
         store: Arc<GuardedStore>,
         want: Want,
+        started: Instant,
     ) -> Result<Obtained> {
         let floor = want.floor;
-        let give_up = Instant::now() + wait_bound(self.source.timeout());
+        let give_up = started + wait_bound(self.source.timeout());
         let mut waited = false;
         let mut poll = FIRST_POLL;
         loop {
-            let taken = Lease::take(&store, &self.keys().lock).await;
+            let taken = Lease::take(&store, &self.keys_in(&store).lock, self.hold(&store)).await;
             self.count_failure(&store, &taken);
             match taken {
                 Ok(Some(lease)) => return self.refresh_holding(store, want, lease, waited).await,
@@ -45,7 +50,11 @@ impl SharedSource {
                             "another process is refreshing; waiting for its token",
                         ));
                     }
-                    tokio::time::sleep(poll.mul_f64(0.5 + random::unit())).await;
+                    tokio::time::sleep(
+                        poll.mul_f64(0.5 + random::unit())
+                            .min(give_up.saturating_duration_since(Instant::now())),
+                    )
+                    .await;
                     poll = (poll * 2).min(MAX_POLL);
                     if let Some(token) = self.adopt(&store, floor, false).await? {
                         return Ok(Obtained::ready(token));
@@ -53,12 +62,23 @@ impl SharedSource {
                     // The owner failed: its failure is ours, at once.
                     self.check_failure(&store).await?;
                 }
+                // The store does not answer (a Redis failover, a restart) and
+                // the refresh token rotates: it cannot be used without the
+                // lease, so keep asking until the bound, as for a held lease.
+                Err(_) if self.rotates() && Instant::now() < give_up => {
+                    tokio::time::sleep(
+                        poll.mul_f64(0.5 + random::unit())
+                            .min(give_up.saturating_duration_since(Instant::now())),
+                    )
+                    .await;
+                    poll = (poll * 2).min(MAX_POLL);
+                }
                 // The lease stayed taken past its bound, or the store does not
                 // answer. A refresh token that rotates must not be used without
                 // the lease (another process may be using it right now); any
                 // other is refreshed directly rather than failing the callers.
                 other => {
-                    if self.source.has_rotated() {
+                    if self.rotates() {
                         let why = match other {
                             Ok(_) => "another process held it past one lease and one HTTP timeout"
                                 .to_owned(),
@@ -72,6 +92,17 @@ impl SharedSource {
                 }
             }
         }
+    }
+
+    /// How long a lease on `store` is held beyond its renewals (see
+    /// `Lease::take`): on a store that fails over, for a refresh token that
+    /// rotates (or may: the store has not said yet), the whole refresh — one
+    /// lease to start, one HTTP timeout, and the rotation's writes — so that a
+    /// successor never refreshes with a token this owner may have rotated
+    /// away while a failover kept it from the store.
+    fn hold(&self, store: &GuardedStore) -> Option<std::time::Duration> {
+        let rotates = self.rotates() || !self.rotation_read.load(Ordering::Acquire);
+        (store.fails_over() && rotates).then(|| LEASE + self.source.timeout() + HELD_WRITE_FOR)
     }
 
     /// Refreshes while holding the lease; it is released after the writes.

@@ -105,6 +105,10 @@ pub struct SharedSource {
     /// process that only ever adopted tokens knows the provider rotates, and
     /// never refreshes without the lease).
     pub(super) rotation_read: AtomicBool,
+    /// Whether a token entry of the fleet said its writer's refresh token
+    /// rotates (`"zc_rot":1`): then this process never refreshes without the
+    /// lease either, even before it has read a rotation itself.
+    pub(super) fleet_rotates: AtomicBool,
     /// When the refresh token in use was rotated (epoch ms; 0: never), so a
     /// stale stored rotation never replaces a newer one.
     pub(super) rotated_at: std::sync::atomic::AtomicI64,
@@ -133,6 +137,7 @@ impl SharedSource {
             clock,
             legacy_read: AtomicBool::new(false),
             rotation_read: AtomicBool::new(false),
+            fleet_rotates: AtomicBool::new(false),
             rotated_at: std::sync::atomic::AtomicI64::new(0),
             failures: AtomicU32::new(0),
             invalidated: Mutex::new(None),
@@ -167,6 +172,16 @@ impl SharedSource {
     /// configuration was found under them) this configuration's own.
     pub fn keys(&self) -> Keys {
         Keys::under(self.entry_key(), self.config.name())
+    }
+
+    /// The keys in use, as `store` names them (hash-tagged in a cluster).
+    pub fn keys_in(&self, store: &GuardedStore) -> Keys {
+        let keys = self.keys();
+        if store.hash_tags() {
+            keys.hash_tagged()
+        } else {
+            keys
+        }
     }
 
     /// The key of the token entry in use (`keys().entry`, without the others).
@@ -217,6 +232,8 @@ impl SharedSource {
         store: StoreRef,
         want: Want,
     ) -> BoxFuture<'static, Result<Obtained>> {
+        // The fleet's wait is bounded from here, the caller's start.
+        let started = tokio::time::Instant::now();
         async move {
             let Some(store) = store else {
                 return self.refresh(None, want, None).await;
@@ -235,7 +252,7 @@ impl SharedSource {
             }
             self.check_failure(&store).await?;
             if store.can_lock() {
-                self.refresh_under_lock(store, want).await
+                self.refresh_under_lock(store, want, started).await
             } else {
                 self.refresh(Some(store), want, None).await
             }
@@ -293,7 +310,7 @@ impl SharedSource {
             let answered = self.read_rotation(store, fence).await;
             // Under the lease, a refresh token that may rotate is used only
             // once the store said which one is current.
-            let unknown = self.source.has_rotated() || !self.rotation_read.load(Ordering::Acquire);
+            let unknown = self.rotates() || !self.rotation_read.load(Ordering::Acquire);
             if !answered && fence.is_some() && unknown {
                 return Err(ConnectorError::LockUnavailable(
                     "the stored refresh token could not be read".into(),
@@ -329,8 +346,16 @@ impl SharedSource {
                             this.lease_lost();
                         }
                         if let Some(rotated) = &token.refresh_token {
-                            this.write_rotation(&store, rotated, rotated_at, fence)
+                            let held = lease.as_deref().and_then(Lease::hold_left);
+                            let window = held.unwrap_or(super::rotation::ROTATION_WRITE_FOR);
+                            let stored = this
+                                .write_rotation(&store, rotated, rotated_at, fence, window)
                                 .await;
+                            if !stored && held.is_some() {
+                                if let Some(lease) = lease.as_deref() {
+                                    lease.keep_hold();
+                                }
+                            }
                         }
                         let _ = this.write(&store, &token, false, fence).await;
                     }

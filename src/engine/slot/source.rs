@@ -57,6 +57,14 @@ impl TokenEndpoint for SharedHttp {
     ) -> BoxFuture<'a, Result<Token>> {
         OAuthClient::refresh(OAuthClient::shared(), config, refresh_token).boxed()
     }
+
+    /// The default settings' timeout (`ZC_CONNECTOR_HTTP_TIMEOUT_MS`, else
+    /// 30 s), without making the client: the fleet's waits are bounded by it.
+    fn timeout(&self) -> std::time::Duration {
+        static TIMEOUT: LazyLock<std::time::Duration> =
+            LazyLock::new(|| crate::engine::oauth::client::HttpSettings::default().timeout);
+        *TIMEOUT
+    }
 }
 
 /// The process-wide HTTP endpoint with the default settings (its client made
