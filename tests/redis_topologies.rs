@@ -151,7 +151,7 @@ async fn a_cluster_keeps_every_key_of_a_connector_on_one_slot() {
         let first = Arc::new(Slot::new(config(&token_url, &name)));
         let token = first.get(Some(store.clone())).await.unwrap();
         assert_eq!(token.access_token, "1000.cluster");
-        let keys = Keys::under(first.cache_key(), &first.config().name).hash_tagged();
+        let keys = Keys::under(first.cache_key(), first.config().name()).hash_tagged();
         // The writes finish after the token is handed out.
         let entry = format!("{prefix}{}", keys.entry);
         wait_for("the entry is written", || {
