@@ -85,3 +85,47 @@ test('Sentinel with an ACL user on the data nodes (default user off): shared thr
     await sentinel.stop();
   }
 });
+
+test('Sentinel over TLS with ACL users on the data nodes and on the sentinels: one token for every process, through a failover', options, async () => {
+  const certs = makeCertificates();
+  const tls = { cert: path.join(certs.dir, 'server.pem'), key: path.join(certs.dir, 'server.key'), ca: certs.caFile };
+  const sentinel = await startSentinel({ tls, acl: ['app', 'pa55'], sentinelAcl: ['watch', 'w@tch'] });
+  const mock = await startMockOAuth({ delayMs: 100 });
+  try {
+    const json = { c: settings(mock.url) };
+    const url = `${sentinel.url('app:pa55@')}?tls=1&sentinel_username=watch&sentinel_password=w%40tch`;
+    const env = { SSL_CERT_FILE: certs.caFile };
+    const run = async () => {
+      const runs = await Promise.all([1, 2, 3].map(() => runChild(callsScript(json, { store: url }), { env })));
+      return runs.map((r) => {
+        assert.equal(r.code, 0, r.err);
+        assert.doesNotMatch(r.out + r.err, /pa55|w@tch/, 'no password in any output');
+        return JSON.parse(r.out);
+      });
+    };
+    const before = await run();
+    assert.deepEqual([...new Set(before.flatMap((o) => o.tokens))], ['at-1'], JSON.stringify(before));
+    assert.equal(mock.count, 1, 'one token request: the processes shared it over TLS');
+    assert.equal(before.reduce((sum, o) => sum + o.stats.storeErrors, 0), 0);
+
+    // The token was acknowledged by the replica before it counted: the
+    // promoted replica serves it to the next processes.
+    const { from, to } = await sentinel.failover();
+    assert.notEqual(from, to);
+    const after = await run();
+    assert.deepEqual([...new Set(after.flatMap((o) => o.tokens))], ['at-1'], JSON.stringify(after));
+    assert.equal(mock.count, 1, 'no token request after the failover');
+
+    const wrong = await runChild(callsScript({ c: settings(mock.url) }, {
+      store: `${sentinel.url('app:pa55@')}?tls=1&sentinel_username=watch&sentinel_password=nope`, storeTimeoutMs: 1000,
+    }), { env });
+    const denied = JSON.parse(wrong.out);
+    assert.equal(denied.tokens.length, 1, 'the token still comes');
+    assert.ok(denied.stats.storeErrors > 0, 'a wrong sentinel password is a store error');
+    assert.doesNotMatch(wrong.out + wrong.err, /nope|pa55/, 'no password in any output');
+  } finally {
+    await mock.close();
+    await sentinel.stop();
+    certs.remove();
+  }
+});

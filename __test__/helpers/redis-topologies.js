@@ -11,6 +11,7 @@ const { spawn, spawnSync, execFile } = require('node:child_process');
 const { freePort, redisMissing } = require('./redis');
 const { parseReply: parse, encodeCommand } = require('../../lib/redis-client.js');
 const net = require('node:net');
+const { connect: tlsConnect } = require('node:tls');
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -26,9 +27,11 @@ function topologiesMissing() {
  * One command on 127.0.0.1:`port` (optionally over `tls`, `{ ca }`, and with
  * `auth` `[user, pass]`); resolves to the reply (an error reply rejects).
  */
-function command(port, args, { auth } = {}) {
+function command(port, args, { auth, tls } = {}) {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = tls
+      ? tlsConnect({ port, host: '127.0.0.1', ca: fs.readFileSync(tls.ca) })
+      : net.connect(port, '127.0.0.1');
     let data = Buffer.alloc(0);
     const replies = [];
     const expected = auth ? 2 : 1;
@@ -177,23 +180,29 @@ async function startCluster({ tls, acl } = {}) {
 /**
  * Starts a master and one replica watched by 3 sentinels (quorum 2, a master
  * is down after 400 ms). `acl: [user, pass]` requires that user on both data
- * nodes (the sentinels and the replication link use it too).
- * Returns `{ name, url(auth?), sentinelPorts, master(), killMaster(),
- * awaitFailover(oldPort), restartOld(), stop() }`.
+ * nodes (the sentinels and the replication link use it too); `sentinelAcl:
+ * [user, pass]` requires that user on the sentinels (the default user off:
+ * they use it with each other too); `tls: { cert, key, ca }` (files) makes
+ * every node and sentinel speak TLS only, replication and the sentinels'
+ * own links included.
+ * Returns `{ name, url(auth?), sentinelPorts, master(), failover(), stop() }`.
  */
-async function startSentinel({ acl } = {}) {
+async function startSentinel({ acl, sentinelAcl, tls } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zc-sentinel-'));
   const name = 'zcmaster';
   const dataPorts = [await freePort(), await freePort()];
   const sentinelPorts = [await freePort(), await freePort(), await freePort()];
-  const auth = acl ? { auth: acl } : {};
+  const auth = { ...(acl ? { auth: acl } : {}), tls };
+  const sentinelAuth = { ...(sentinelAcl ? { auth: sentinelAcl } : {}), tls };
   const aclArgs = acl ? ['--user', acl[0], 'on', `>${acl[1]}`, '~*', '&*', '+@all', '--user', 'default', 'off',
     '--masteruser', acl[0], '--masterauth', acl[1]] : [];
+  const tlsFiles = tls ? ['--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no'] : [];
   const procs = new Map();
   const startData = (port, replicaOf) => {
     const nodeDir = path.join(dir, String(port));
     fs.mkdirSync(nodeDir, { recursive: true });
-    const args = [...aclArgs, '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0'];
+    const tlsArgs = tls ? ['--port', '0', '--tls-port', String(port), '--tls-replication', 'yes', ...tlsFiles] : [];
+    const args = [...aclArgs, ...tlsArgs, '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0'];
     if (replicaOf) args.push('--replicaof', '127.0.0.1', String(replicaOf));
     procs.set(port, server(port, nodeDir, args));
   };
@@ -208,8 +217,13 @@ async function startSentinel({ acl } = {}) {
     await until('the replica is in sync', async () => String(await command(dataPorts[1], ['INFO', 'replication'], auth)).includes('master_link_status:up'));
     for (const port of sentinelPorts) {
       const file = path.join(dir, `sentinel-${port}.conf`);
+      const tlsLines = tls ? ['port 0', `tls-port ${port}`, 'tls-replication yes', `tls-cert-file ${tls.cert}`,
+        `tls-key-file ${tls.key}`, `tls-ca-cert-file ${tls.ca}`, 'tls-auth-clients no'] : [`port ${port}`];
+      const sentinelAclLines = sentinelAcl ? [`user ${sentinelAcl[0]} on >${sentinelAcl[1]} ~* &* +@all`, 'user default off',
+        `sentinel sentinel-user ${sentinelAcl[0]}`, `sentinel sentinel-pass ${sentinelAcl[1]}`] : [];
       fs.writeFileSync(file, [
-        `port ${port}`,
+        ...tlsLines,
+        ...sentinelAclLines,
         'bind 127.0.0.1',
         'protected-mode no',
         `dir ${dir}`,
@@ -223,7 +237,7 @@ async function startSentinel({ acl } = {}) {
       procs.set(port, spawn('redis-server', [file, '--sentinel'], { stdio: 'ignore' }));
     }
     await until('the sentinels see the replica and each other', async () => {
-      const views = await Promise.all(sentinelPorts.map((port) => command(port, ['SENTINEL', 'MASTER', name])));
+      const views = await Promise.all(sentinelPorts.map((port) => command(port, ['SENTINEL', 'MASTER', name], sentinelAuth)));
       return views.every((view) => {
         const fields = Object.fromEntries(view.reduce((pairs, v, i) => (i % 2 ? pairs : [...pairs, [v, view[i + 1]]]), []));
         return Number(fields['num-slaves']) >= 1 && Number(fields['num-other-sentinels']) >= 2;
@@ -234,7 +248,7 @@ async function startSentinel({ acl } = {}) {
     throw e;
   }
   /** The port the sentinels name as master now. */
-  const master = async () => Number((await command(sentinelPorts[0], ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name]))[1]);
+  const master = async () => Number((await command(sentinelPorts[0], ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name], sentinelAuth))[1]);
   let failovers = 0;
   const topology = {
     name,

@@ -16,6 +16,7 @@ use crate::engine::slot::exchange::exchange_code;
 use crate::engine::slot::registry::{self, SlotId};
 use crate::engine::slot::{install_queue, AheadQueue, Slot};
 use crate::engine::token::Token;
+use crate::support::utf16::string_from_utf16;
 
 /// The slot behind `handle` (a JS error for an unknown one).
 pub(super) fn slot(env: &Env, handle: SlotId) -> Result<Arc<Slot>> {
@@ -73,7 +74,7 @@ pub fn open_plain(
     expires_in: Option<f64>,
     refresh_in: Option<f64>,
 ) -> Result<u32> {
-    let Ok(texts) = String::from_utf16(&texts) else {
+    let Some(texts) = string_from_utf16(&texts) else {
         return Ok(0);
     };
     let mut parts = texts

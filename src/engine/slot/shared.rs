@@ -114,11 +114,31 @@ pub struct SharedSource {
     pub(super) rotated_at: std::sync::atomic::AtomicI64,
     /// Failed refreshes in a row (here or, through the store, in the fleet).
     failures: AtomicU32,
+    /// What few slots ever hold (boxed: a slot is kept per configuration).
+    rare: Mutex<Option<Box<Rare>>>,
+}
+
+/// The rarely set parts of a shared source.
+#[derive(Default)]
+struct Rare {
     /// An access token the application reported as rejected: never adopted
     /// from the store again.
-    invalidated: Mutex<Option<Box<str>>>,
-    /// The latest caller's listener.
-    listener: Mutex<Option<SlotListener>>,
+    invalidated: Option<Box<str>>,
+    /// The latest caller's listener (connections with listeners only).
+    listener: Option<SlotListener>,
+}
+
+impl Rare {
+    /// Changes the rare parts of `rare` with `change`, boxing them only
+    /// while one is set.
+    fn change(rare: &Mutex<Option<Box<Rare>>>, change: impl FnOnce(&mut Rare)) {
+        let mut rare = lock(rare);
+        let mut parts = rare.take().unwrap_or_default();
+        change(&mut parts);
+        if parts.invalidated.is_some() || parts.listener.is_some() {
+            *rare = Some(parts);
+        }
+    }
 }
 
 impl SharedSource {
@@ -140,19 +160,23 @@ impl SharedSource {
             fleet_rotates: AtomicBool::new(false),
             rotated_at: std::sync::atomic::AtomicI64::new(0),
             failures: AtomicU32::new(0),
-            invalidated: Mutex::new(None),
-            listener: Mutex::new(None),
+            rare: Mutex::new(None),
         }
     }
 
     /// Sets the listener told about rotations and diagnostics.
     pub fn set_listener(&self, listener: Option<SlotListener>) {
-        *lock(&self.listener) = listener;
+        if listener.is_none() && lock(&self.rare).is_none() {
+            return;
+        }
+        Rare::change(&self.rare, |rare| rare.listener = listener);
     }
 
     /// Tells the listener, if there is one.
     pub(super) fn tell(&self, event: SlotEvent) {
-        let listener = lock(&self.listener).clone();
+        let listener = lock(&self.rare)
+            .as_ref()
+            .and_then(|rare| rare.listener.clone());
         if let Some(listener) = listener {
             listener(event);
         }
@@ -223,7 +247,9 @@ impl SharedSource {
 
     /// Never adopts `access_token` from the store again.
     pub fn invalidate(&self, access_token: &str) {
-        *lock(&self.invalidated) = Some(access_token.into());
+        Rare::change(&self.rare, |rare| {
+            rare.invalidated = Some(access_token.into())
+        });
     }
 
     /// A token as `want` asks, from the store or the provider.
@@ -282,7 +308,10 @@ impl SharedSource {
     /// `floor` and is not one the application reported as rejected.
     pub(super) fn accepts(&self, token: &Token, floor: i64) -> bool {
         token.expires_at > floor
-            && lock(&self.invalidated).as_deref() != Some(token.access_token.as_str())
+            && lock(&self.rare)
+                .as_ref()
+                .and_then(|rare| rare.invalidated.as_deref())
+                != Some(token.access_token.as_str())
     }
 
     /// Fails with the fleet's recorded failure while its back-off lasts.
