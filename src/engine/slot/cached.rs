@@ -55,7 +55,8 @@ pub(super) struct CallerOptions {
 struct State {
     token: Option<Arc<Token>>,
     /// The refresh in progress, with the number that identifies it.
-    inflight: Option<(u32, Refresh)>,
+    /// Boxed: set only while a refresh runs, and a slot is kept per configuration.
+    inflight: Option<Box<(u32, Refresh)>>,
     next_refresh_id: u32,
     /// The last refresh failed: its error (backed off) until its retry time.
     /// Boxed: rare, and a slot is kept per configuration.
@@ -406,7 +407,7 @@ impl Slot {
         mode: Mode,
         entry_read: bool,
     ) -> Refresh {
-        if let Some((_, refresh)) = &state.inflight {
+        if let Some((_, refresh)) = state.inflight.as_deref() {
             return refresh.clone();
         }
         state.next_refresh_id = state.next_refresh_id.wrapping_add(1);
@@ -460,13 +461,13 @@ impl Slot {
         }
         .boxed()
         .shared();
-        state.inflight = Some((id, refresh.clone()));
+        state.inflight = Some(Box::new((id, refresh.clone())));
         refresh
     }
 
     fn finish_refresh(&self, id: u32, failure: Option<ConnectorError>) {
         let mut state = self.state();
-        if matches!(&state.inflight, Some((current, _)) if *current == id) {
+        if matches!(state.inflight.as_deref(), Some((current, _)) if *current == id) {
             state.inflight = None;
         }
         if let Some(failure) = failure {
