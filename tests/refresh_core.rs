@@ -595,3 +595,93 @@ async fn configurations_whose_keys_collide_never_share_a_token() {
         "b moved to a key of its own"
     );
 }
+
+/// A store whose reads each take `delay` (its leases and writes are the
+/// inner store's own).
+struct SlowReads {
+    inner: Arc<zcatalyst_connector_rs::store::file::FileStore>,
+    delay: Duration,
+}
+
+impl zcatalyst_connector_rs::store::TokenStore for SlowReads {
+    fn name(&self) -> &str {
+        "slow-reads"
+    }
+
+    fn get<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> zcatalyst_connector_rs::store::StoreFuture<'a, Option<String>> {
+        async move {
+            tokio::time::sleep(self.delay).await;
+            self.inner.get(key).await
+        }
+        .boxed()
+    }
+
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        ttl: Duration,
+    ) -> zcatalyst_connector_rs::store::StoreFuture<'a, ()> {
+        self.inner.put(key, value, ttl)
+    }
+
+    fn put_if_newer<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        expires_at: i64,
+        ttl: Duration,
+    ) -> zcatalyst_connector_rs::store::StoreFuture<'a, bool> {
+        self.inner.put_if_newer(key, value, expires_at, ttl)
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> zcatalyst_connector_rs::store::StoreFuture<'a, ()> {
+        self.inner.delete(key)
+    }
+
+    fn lock(&self) -> Option<&dyn zcatalyst_connector_rs::store::StoreLock> {
+        self.inner.lock()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_waiter_gives_up_at_its_bound_plus_one_store_round_trip_however_slow_the_reads() {
+    use zcatalyst_connector_rs::engine::slot::lease::wait_bound;
+    use zcatalyst_connector_rs::store::StoreLock;
+    let clock = Arc::new(TokioClock::starting_at(EPOCH));
+    let endpoint = FakeEndpoint::new(clock.clone(), Answer::Rotate);
+    let (_, file) = file_store("slow-reads");
+    let store_timeout = Duration::from_millis(500);
+    let slow = Arc::new(SlowReads {
+        inner: file.clone(),
+        delay: Duration::from_millis(450),
+    });
+    let store = Arc::new(GuardedStore::new(slow, store_timeout));
+    let slot = slot("slow-reads", &endpoint, &clock);
+    // The token rotates (learned from its first refresh), then another
+    // process takes the lease and keeps it past any waiter's bound.
+    slot.get(Some(store.clone())).await.unwrap();
+    slot.flush().await;
+    let lock_key = slot.shared().keys().lock.clone();
+    assert!(file
+        .try_lock(&lock_key, "other", Duration::from_secs(3600))
+        .await
+        .unwrap()
+        .is_some());
+    // The application reports the token rejected: the next call needs a new
+    // one, and each poll of the waiter reads the store (slowly) for it.
+    assert!(slot.invalidate("at-1"));
+    let started = tokio::time::Instant::now();
+    let error = slot.get(Some(store.clone())).await.unwrap_err();
+    let waited = started.elapsed();
+    assert_eq!(error.code(), "app/LOCK_UNAVAILABLE");
+    assert_eq!(endpoint.requests(), 1, "no refresh without the lease");
+    let bound = wait_bound(Duration::from_secs(30)) + store_timeout;
+    assert!(
+        waited <= bound,
+        "gave up after {waited:?} (bound {bound:?})"
+    );
+}

@@ -2,7 +2,8 @@
 // Real Redis topologies for tests, each on private ports of 127.0.0.1 with its
 // data (cluster state, sentinel config) in a temp dir, stopped by `stop()`:
 // a 3-master cluster (`redis-server --cluster-enabled yes` x3 joined by
-// `redis-cli --cluster create`), and a master + replica watched by 3 sentinels.
+// `redis-cli --cluster create`, optionally with a replica per master), and a
+// master + replica watched by 3 sentinels.
 // Nothing is started globally: each suite starts its own and stops it.
 const fs = require('node:fs');
 const os = require('node:os');
@@ -85,22 +86,28 @@ async function end(proc, signal = 'SIGTERM') {
  * Starts a 3-master cluster. `tls: { cert, key, ca }` (files) makes every
  * node speak TLS only, also on its cluster bus (`--tls-cluster yes`);
  * `acl: [user, pass]` adds an ACL user with every right (the default user
- * keeps working for the test's own commands).
- * Returns `{ ports, url(query?), command(port, ...args), slotOf(key),
- * nodeOf(slot), moveSlot(slot, toPort), stop() }`.
+ * keeps working for the test's own commands); `replicas: 1` gives each
+ * master a replica (6 nodes), which a dead master fails over to.
+ * Returns `{ ports, url(query?), cli(port, ...args), slotOf(key),
+ * nodeOf(slot), moveSlot(slot, toPort), failover(slot), stop() }`.
  */
-async function startCluster({ tls, acl } = {}) {
+async function startCluster({ tls, acl, replicas = 0 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zc-cluster-'));
-  const ports = [await freePort(), await freePort(), await freePort()];
-  const procs = ports.map((port) => {
+  const ports = [];
+  for (let i = 0; i < 3 * (1 + replicas); i += 1) ports.push(await freePort());
+  const procs = new Map();
+  const startNode = (port) => {
     const nodeDir = path.join(dir, String(port));
-    fs.mkdirSync(nodeDir);
+    fs.mkdirSync(nodeDir, { recursive: true });
     const tlsArgs = tls ? ['--port', '0', '--tls-port', String(port), '--tls-cluster', 'yes', '--tls-replication', 'yes',
       '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no'] : [];
     const aclArgs = acl ? ['--user', `${acl[0]}`, 'on', `>${acl[1]}`, '~*', '&*', '+@all'] : [];
-    return server(port, nodeDir, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
-      '--cluster-node-timeout', '2000', ...tlsArgs, ...aclArgs]);
-  });
+    // A replicated cluster notices a dead master after 1 s.
+    const timeout = replicas > 0 ? '1000' : '2000';
+    procs.set(port, server(port, nodeDir, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
+      '--cluster-node-timeout', timeout, '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', ...tlsArgs, ...aclArgs]));
+  };
+  ports.forEach(startNode);
   const cli = (...args) => new Promise((resolve, reject) => {
     const tlsArgs = tls ? ['--tls', '--cacert', tls.ca] : [];
     execFile('redis-cli', [...tlsArgs, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
@@ -110,7 +117,7 @@ async function startCluster({ tls, acl } = {}) {
   });
   const run = (port, ...args) => cli('-h', '127.0.0.1', '-p', String(port), ...args);
   const stop = async () => {
-    await Promise.all(procs.map((proc) => end(proc)));
+    await Promise.all([...procs.values()].map((proc) => end(proc)));
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -118,7 +125,7 @@ async function startCluster({ tls, acl } = {}) {
       const answers = await Promise.all(ports.map((port) => run(port, 'PING')));
       return answers.every((a) => a.trim() === 'PONG');
     });
-    await cli('--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes');
+    await cli('--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes');
     await until('the cluster is ok', async () => {
       const infos = await Promise.all(ports.map((port) => run(port, 'CLUSTER', 'INFO')));
       return infos.every((info) => info.includes('cluster_state:ok'));
@@ -129,12 +136,18 @@ async function startCluster({ tls, acl } = {}) {
   }
   const nodeId = async (port) => (await run(port, 'CLUSTER', 'MYID')).trim();
   const slotOf = async (key) => Number((await run(ports[0], 'CLUSTER', 'KEYSLOT', key)).trim());
-  /** The port of the master serving `slot`. */
-  const nodeOf = async (slot) => {
-    const nodes = await run(ports[0], 'CLUSTER', 'NODES');
-    for (const line of nodes.split('\n').filter(Boolean)) {
+  /** The port of the master serving `slot`, as the first node that answers (other than `not`) sees it. */
+  const nodeOf = async (slot, not) => {
+    let nodes;
+    for (const port of ports.filter((p) => p !== not)) {
+      try {
+        nodes = await run(port, 'CLUSTER', 'NODES');
+        break;
+      } catch { /* down: ask the next */ }
+    }
+    for (const line of (nodes ?? '').split('\n').filter(Boolean)) {
       const fields = line.split(' ');
-      if (!fields[2].includes('master')) continue;
+      if (!fields[2].includes('master') || fields[2].includes('fail')) continue;
       for (const range of fields.slice(8)) {
         if (range.startsWith('[')) continue;
         const [from, to] = range.split('-').map(Number);
@@ -142,6 +155,30 @@ async function startCluster({ tls, acl } = {}) {
       }
     }
     return null;
+  };
+  let failovers = 0;
+  /**
+   * SIGKILLs the master serving `slot`, waits until its replica serves the
+   * slot and the cluster is ok again, then restarts the killed node (empty,
+   * with its cluster identity) and waits until it is the new master's
+   * replica, in sync. Resolves to `{ from, to, promotedMs }`.
+   */
+  const failover = async (slot) => {
+    const from = await nodeOf(slot);
+    const killedAt = Date.now();
+    await end(procs.get(from), 'SIGKILL');
+    let to;
+    await until('a replica takes over the slot', async () => {
+      to = await nodeOf(slot, from);
+      if (to === null || to === from) return false;
+      return (await run(to, 'CLUSTER', 'INFO')).includes('cluster_state:ok');
+    }, 30_000);
+    const promotedMs = Date.now() - killedAt;
+    startNode(from);
+    await until('the old master is back as a replica in sync', async () =>
+      (await run(from, 'INFO', 'replication')).includes('master_link_status:up'), 30_000);
+    failovers += 1;
+    return { from, to, promotedMs };
   };
   /**
    * Moves `slot` (and its keys) from its master to the one on `toPort`, as
@@ -173,6 +210,8 @@ async function startCluster({ tls, acl } = {}) {
     slotOf,
     nodeOf,
     moveSlot,
+    failover,
+    get failovers() { return failovers; },
     stop,
   };
 }

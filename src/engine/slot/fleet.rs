@@ -17,7 +17,7 @@ use super::rotation::HELD_WRITE_FOR;
 use super::shared::{Obtained, SharedSource, Want};
 use super::source::TokenSource;
 use crate::engine::error::{ConnectorError, Result};
-use crate::store::guard::GuardedStore;
+use crate::store::guard::{GuardedStore, StoreFailure};
 use crate::support::events::{Event, Level};
 use crate::support::random;
 
@@ -59,8 +59,16 @@ impl SharedSource {
                     if let Some(token) = self.adopt(&store, floor, false).await? {
                         return Ok(Obtained::ready(token));
                     }
+                    // Past the bound, the read just made was the last store
+                    // round trip this wait may cost: no failure read, no retake.
+                    if Instant::now() >= give_up {
+                        return self.give_up(store, want, Ok(())).await;
+                    }
                     // The owner failed: its failure is ours, at once.
                     self.check_failure(&store).await?;
+                    if Instant::now() >= give_up {
+                        return self.give_up(store, want, Ok(())).await;
+                    }
                 }
                 // The store does not answer (a Redis failover, a restart) and
                 // the refresh token rotates: it cannot be used without the
@@ -73,25 +81,32 @@ impl SharedSource {
                     .await;
                     poll = (poll * 2).min(MAX_POLL);
                 }
-                // The lease stayed taken past its bound, or the store does not
-                // answer. A refresh token that rotates must not be used without
-                // the lease (another process may be using it right now); any
-                // other is refreshed directly rather than failing the callers.
-                other => {
-                    if self.rotates() {
-                        let why = match other {
-                            Ok(_) => "another process held it past one lease and one HTTP timeout"
-                                .to_owned(),
-                            Err(failure) => failure
-                                .error()
-                                .map_or("the store is backing off".to_owned(), |e| e.to_string()),
-                        };
-                        return Err(ConnectorError::LockUnavailable(why));
-                    }
-                    return self.refresh(Some(store), want, None).await;
-                }
+                other => return self.give_up(store, want, other.map(drop)).await,
             }
         }
+    }
+
+    /// The end of a wait that had no lease: it stayed taken past its bound,
+    /// or the store does not answer (`outcome`). A refresh token that
+    /// rotates must not be used without the lease (another process may be
+    /// using it right now); any other is refreshed directly rather than
+    /// failing the callers.
+    async fn give_up(
+        self: Arc<Self>,
+        store: Arc<GuardedStore>,
+        want: Want,
+        outcome: std::result::Result<(), StoreFailure>,
+    ) -> Result<Obtained> {
+        if self.rotates() {
+            let why = match outcome {
+                Ok(()) => "another process held it past one lease and one HTTP timeout".to_owned(),
+                Err(failure) => failure
+                    .error()
+                    .map_or("the store is backing off".to_owned(), |e| e.to_string()),
+            };
+            return Err(ConnectorError::LockUnavailable(why));
+        }
+        self.refresh(Some(store), want, None).await
     }
 
     /// How long a lease on `store` is held beyond its renewals (see

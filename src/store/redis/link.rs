@@ -61,6 +61,23 @@ impl ConnectionLike for Link {
     }
 }
 
+impl Link {
+    /// Sends `cmd` to the master serving `key`'s hash slot (in a cluster;
+    /// elsewhere to the one server or master there is), over the connection
+    /// that node's earlier commands went through, so a `WAIT` counts them.
+    pub async fn on_master_of(&mut self, key: &str, cmd: Cmd) -> redis::RedisResult<Value> {
+        use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
+        match self {
+            Link::Cluster(c) => {
+                let route = Route::with_key(key, SlotAddr::Master);
+                let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(route));
+                c.route_command(cmd, routing).await
+            }
+            other => cmd.query_async(other).await,
+        }
+    }
+}
+
 /// How many times a cluster command is retried (redirections, TRYAGAIN,
 /// a node that failed over).
 const CLUSTER_RETRIES: u32 = 12;

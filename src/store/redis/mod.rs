@@ -15,7 +15,9 @@
 //! Under Sentinel a lease, its renewals and every fenced write are followed
 //! by `WAIT 1`: the owner acts only once a replica has them, so the replica a
 //! failover promotes still knows the lease, its fence and the rotated
-//! refresh token (see `docs/redis.md`).
+//! refresh token (see `docs/redis.md`). In a cluster the same `WAIT` goes to
+//! the primary of the connector's hash slot, when that shard has a replica
+//! online (`ROLE`): a shard without one has no replica to promote.
 
 use std::time::Duration;
 
@@ -33,7 +35,7 @@ use link::{Connector, Link};
 use topology::Topology;
 
 /// The longest a lease or fenced write waits for a replica's acknowledgement
-/// under Sentinel (at most a quarter of the store timeout). A replica that
+/// under Sentinel or in a replicated cluster shard (at most a quarter of the store timeout). A replica that
 /// does not answer in time (it is down) does not stop the fleet: the write
 /// stands on the master alone, and the clock-based fence still never goes
 /// backwards.
@@ -89,7 +91,7 @@ impl RedisStore {
         let connector = Connector::new(&topology, timeout)
             .map_err(|e| StoreError::new(format!("{name}: not a usable Redis URL ({e})")))?;
         Ok(RedisStore {
-            replicated: matches!(topology, Topology::Sentinel { .. }),
+            replicated: matches!(topology, Topology::Sentinel { .. }) || cluster,
             connector,
             link: OnceCell::new(),
             prefix: prefix.to_owned(),
@@ -162,20 +164,34 @@ impl RedisStore {
         }
     }
 
-    /// Under Sentinel: waits until a replica has this connection's writes
-    /// (at most [`REPLICA_WAIT`]). With `required`, no acknowledgement in
-    /// time is an error too: the master may be one the sentinels already
-    /// replaced (a split brain), or alone, and a lease or write that only it
-    /// has would not survive a failover. A lost connection always is.
-    async fn replicate(&self, what: &str, required: bool) -> Result<(), StoreError> {
+    /// Under Sentinel, and in a cluster for the shard serving `key`: waits
+    /// until a replica has this connection's writes (at most
+    /// [`REPLICA_WAIT`]). With `required`, no acknowledgement in time is an
+    /// error too: the master may be one the sentinels already replaced (a
+    /// split brain), or alone, and a lease or write that only it has would
+    /// not survive a failover. A lost connection always is. A cluster shard
+    /// with no replica online has none to wait for (none could be promoted):
+    /// its primary's word stands, as Redis's own does unless
+    /// `min-replicas-to-write` says otherwise.
+    async fn replicate(&self, what: &str, required: bool, key: &str) -> Result<(), StoreError> {
         if !self.replicated {
+            return Ok(());
+        }
+        let mut link = self.link().await?;
+        let key = self.key(key);
+        if self.cluster && !self.shard_has_replica(&mut link, &key, what).await? {
             return Ok(());
         }
         let wait = REPLICA_WAIT.min(self.timeout / 4);
         let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(250).max(1);
-        let acks: i64 = self
-            .query(what, redis::cmd("WAIT").arg(1).arg(wait_ms))
-            .await?;
+        let mut command = redis::cmd("WAIT");
+        command.arg(1).arg(wait_ms);
+        let answer = link
+            .on_master_of(&key, command)
+            .await
+            .map_err(|e| self.error(what, e))?;
+        let acks: i64 = redis::from_redis_value(answer)
+            .map_err(|e| self.error(what, redis::RedisError::from(e)))?;
         if required && acks < 1 {
             return Err(StoreError::new(format!(
                 "{}: {what}: no replica acknowledged it within {wait_ms} ms",
@@ -183,6 +199,36 @@ impl RedisStore {
             )));
         }
         Ok(())
+    }
+
+    /// Whether the primary serving `key`'s slot has a replica online
+    /// (`ROLE`). A node that answers as a replica is an error: the slot's
+    /// primary just changed, and the write is retried against the new one.
+    async fn shard_has_replica(
+        &self,
+        link: &mut Link,
+        key: &str,
+        what: &str,
+    ) -> Result<bool, StoreError> {
+        let answer = link
+            .on_master_of(key, redis::cmd("ROLE"))
+            .await
+            .map_err(|e| self.error(what, e))?;
+        let role: Vec<redis::Value> = redis::from_redis_value(answer)
+            .map_err(|e| self.error(what, redis::RedisError::from(e)))?;
+        let mut parts = role.into_iter();
+        let name: Option<String> = parts.next().and_then(|v| redis::from_redis_value(v).ok());
+        if name.as_deref() != Some("master") {
+            return Err(StoreError::new(format!(
+                "{}: {what}: the slot's primary changed (the node answered as a replica)",
+                self.name
+            )));
+        }
+        let replicas: Vec<redis::Value> = parts
+            .nth(1)
+            .and_then(|v| redis::from_redis_value(v).ok())
+            .unwrap_or_default();
+        Ok(!replicas.is_empty())
     }
 }
 
@@ -219,7 +265,7 @@ impl RedisStore {
             );
         let fence: u64 = self.script("lock failed", &invocation).await?;
         if fence > 0 {
-            if let Err(error) = self.replicate("lock not replicated", true).await {
+            if let Err(error) = self.replicate("lock not replicated", true, key).await {
                 // Not ours to act on: give it back (best effort; it lapses anyway).
                 let _ = self.release(key, owner).await;
                 return Err(error);
@@ -331,7 +377,7 @@ impl StoreLock for RedisStore {
             if renewed {
                 // The hold taken with the lease covers a renewal that only the
                 // master has.
-                self.replicate("lease renewal not replicated", false)
+                self.replicate("lease renewal not replicated", false, key)
                     .await?;
             }
             Ok(renewed)
@@ -359,7 +405,8 @@ impl StoreLock for RedisStore {
                 .arg(newer_than.map(|n| n.to_string()).unwrap_or_default());
             let written: i64 = self.script("SET (fenced) failed", &invocation).await?;
             if written == 1 {
-                self.replicate("SET (fenced) not replicated", true).await?;
+                self.replicate("SET (fenced) not replicated", true, key)
+                    .await?;
             }
             Ok(match written {
                 1 => Fenced::Written,
