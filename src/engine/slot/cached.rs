@@ -119,21 +119,21 @@ impl Slot {
         endpoint: Arc<dyn TokenEndpoint>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Slot::with_shared_config(Arc::new(config), endpoint, clock)
+        Slot::with_shared_config(config, endpoint, clock)
     }
 
-    /// A cold slot over HTTP and the system clock for a configuration the
-    /// caller keeps too (the registry's index shares it: stored once).
-    pub fn with_config(config: Arc<ConnectorConfig>) -> Self {
+    /// A cold slot over HTTP and the system clock for `config` (stored once:
+    /// the registry's index reads it from the slot).
+    pub fn with_config(config: ConnectorConfig) -> Self {
         Slot::with_shared_config(config, http_endpoint(), clock::system())
     }
 
     fn with_shared_config(
-        config: Arc<ConnectorConfig>,
+        config: ConnectorConfig,
         endpoint: Arc<dyn TokenEndpoint>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let source = ProviderSource::new(config.clone(), endpoint);
+        let source = ProviderSource::new(endpoint);
         let shared = Arc::new(SharedSource::new(config, source, clock));
         Slot {
             shared,

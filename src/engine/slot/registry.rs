@@ -17,9 +17,12 @@
 //! are unique in the process, so a stale string can never match a new slot.
 //! A freed slot's token survives where it was written: in the store.
 //!
-//! Each configuration is stored once, shared by the slot and the index.
+//! Each configuration is stored once, in its slot: the index's keys are the
+//! slots themselves, hashed and compared by their configuration.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use rustc_hash::FxBuildHasher;
 use std::sync::{Arc, LazyLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -37,6 +40,33 @@ struct Entry {
     refs: u32,
 }
 
+/// A slot as the index's key: it hashes, compares and borrows as its
+/// configuration, so the index finds it by a `ConnectorConfig`.
+struct ByConfig(Arc<Slot>);
+
+impl Hash for ByConfig {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.config().hash(state);
+    }
+}
+
+impl PartialEq for ByConfig {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.config() == other.0.config()
+    }
+}
+
+impl Eq for ByConfig {}
+
+impl Borrow<ConnectorConfig> for ByConfig {
+    fn borrow(&self) -> &ConnectorConfig {
+        self.0.config()
+    }
+}
+
+/// References to a slot the table itself holds: its entry and its index key.
+const TABLE_HOLDS: usize = 2;
+
 #[derive(Default)]
 struct Table {
     /// By handle − 1; `None`: free.
@@ -46,7 +76,7 @@ struct Table {
     /// Handles whose last reference went while the slot was busy.
     unreferenced: Vec<SlotId>,
     /// FxHash: the settings are the application's own, not an attacker's.
-    by_config: HashMap<Arc<ConnectorConfig>, SlotId, FxBuildHasher>,
+    by_config: HashMap<ByConfig, SlotId, FxBuildHasher>,
     /// Slots freed since memory was last given back to the system.
     freed_since_trim: usize,
 }
@@ -70,7 +100,7 @@ impl Table {
         if entry.refs > 0 {
             return false;
         }
-        if Arc::strong_count(&entry.slot) > 1 {
+        if Arc::strong_count(&entry.slot) > TABLE_HOLDS {
             return false;
         }
         let index = id as usize - 1;
@@ -123,8 +153,7 @@ pub fn open(config: ConnectorConfig) -> (SlotId, Arc<Slot>) {
             return (id, entry.slot.clone());
         }
     }
-    let config = Arc::new(config);
-    let slot = Arc::new(Slot::with_config(config.clone()));
+    let slot = Arc::new(Slot::with_config(config));
     let entry = Entry {
         slot: slot.clone(),
         refs: 1,
@@ -141,7 +170,7 @@ pub fn open(config: ConnectorConfig) -> (SlotId, Arc<Slot>) {
     };
     // The board row is the handle, so JavaScript reads row `handle`.
     slot.attach_board(id as usize);
-    table.by_config.insert(config, id);
+    table.by_config.insert(ByConfig(slot.clone()), id);
     (id, slot)
 }
 

@@ -93,7 +93,7 @@ impl SharedSource {
             _ => None,
         };
         if let Some(refresh_token) = plain {
-            if self.source.refresh_token().as_deref() != Some(refresh_token.as_str()) {
+            if self.source.refresh_token(self.config()).as_deref() != Some(refresh_token.as_str()) {
                 self.source.adopt_refresh_token(refresh_token);
                 self.rotated_at.store(stored_at, Ordering::Release);
             }
@@ -107,7 +107,7 @@ impl SharedSource {
         if ours == 0 || fence.is_none() {
             return;
         }
-        if let Some(refresh_token) = self.source.refresh_token() {
+        if let Some(refresh_token) = self.source.refresh_token(self.config()) {
             self.write_rotation(store, &refresh_token, ours, fence, HEAL_WRITE_FOR)
                 .await;
         }

@@ -88,7 +88,8 @@ pub struct SharedFailure {
 
 /// The shared source of one configuration.
 pub struct SharedSource {
-    config: Arc<ConnectorConfig>,
+    /// Stored here only: the slot, its source and the registry's index read it here.
+    config: ConnectorConfig,
     /// Whether another configuration was found under the JS package's key
     /// (the keys are then this configuration's own, see
     /// `entry::keys::strong_fingerprint`). Keys are computed when used, not
@@ -144,11 +145,7 @@ impl Rare {
 impl SharedSource {
     /// The shared source of `config` over `source` (kept inline: one
     /// allocation per slot less).
-    pub fn new(
-        config: Arc<ConnectorConfig>,
-        source: ProviderSource,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(config: ConnectorConfig, source: ProviderSource, clock: Arc<dyn Clock>) -> Self {
         SharedSource {
             collided: AtomicBool::new(false),
             strong: OnceLock::new(),
@@ -242,7 +239,7 @@ impl SharedSource {
 
     /// The refresh token in use (the configured one, or the last rotated one).
     pub fn refresh_token(&self) -> Option<String> {
-        self.source.refresh_token()
+        self.source.refresh_token(&self.config)
     }
 
     /// Never adopts `access_token` from the store again.
@@ -349,7 +346,7 @@ impl SharedSource {
         let started = Instant::now();
         // This attempt's number: failures in a row before it, plus one.
         let attempt = self.failures.load(Ordering::Relaxed).saturating_add(1);
-        match self.source.refresh().await {
+        match self.source.refresh(&self.config).await {
             Ok(token) => {
                 self.failures.store(0, Ordering::Relaxed);
                 let rotated_at = self.clock.now_ms();

@@ -76,11 +76,12 @@ pub fn http_endpoint() -> Arc<dyn TokenEndpoint> {
 
 /// What the layer above needs from a token source.
 pub trait TokenSource: Send + Sync {
-    /// A new token from the provider. Its `refresh_token` is set only when
-    /// the provider rotated it (the source already uses the new one).
-    fn refresh(&self) -> BoxFuture<'_, Result<Token>>;
-    /// The refresh token in use.
-    fn refresh_token(&self) -> Option<String>;
+    /// A new token from the provider for `config`. Its `refresh_token` is
+    /// set only when the provider rotated it (the source already uses the
+    /// new one).
+    fn refresh<'a>(&'a self, config: &'a ConnectorConfig) -> BoxFuture<'a, Result<Token>>;
+    /// The refresh token in use (the rotated one, else `config`'s).
+    fn refresh_token(&self, config: &ConnectorConfig) -> Option<String>;
     /// Uses `refresh_token` from now on (another process rotated to it).
     fn adopt_refresh_token(&self, refresh_token: String);
     /// Whether this provider has ever rotated the refresh token here.
@@ -89,9 +90,9 @@ pub trait TokenSource: Send + Sync {
     fn timeout(&self) -> std::time::Duration;
 }
 
-/// The token source over a provider's endpoint.
+/// The token source over a provider's endpoint. The configuration it
+/// refreshes is its shared source's (passed in: stored once per slot).
 pub struct ProviderSource {
-    config: Arc<ConnectorConfig>,
     endpoint: Mutex<Arc<dyn TokenEndpoint>>,
     rotated: Mutex<Option<Box<str>>>,
     /// The slot's counters, kept here (inline, as this source is inline in
@@ -100,10 +101,9 @@ pub struct ProviderSource {
 }
 
 impl ProviderSource {
-    /// A source refreshing `config` at `endpoint`, with counters of its own.
-    pub fn new(config: Arc<ConnectorConfig>, endpoint: Arc<dyn TokenEndpoint>) -> Self {
+    /// A source refreshing at `endpoint`, with counters of its own.
+    pub fn new(endpoint: Arc<dyn TokenEndpoint>) -> Self {
         ProviderSource {
-            config,
             endpoint: Mutex::new(endpoint),
             rotated: Mutex::new(None),
             counters: Counters::default(),
@@ -120,10 +120,10 @@ impl ProviderSource {
         *lock(&self.endpoint) = endpoint;
     }
 
-    async fn refresh_once(&self) -> Result<Token> {
-        let used = self.refresh_token();
+    async fn refresh_once(&self, config: &ConnectorConfig) -> Result<Token> {
+        let used = self.refresh_token(config);
         let endpoint = lock(&self.endpoint).clone();
-        let result = endpoint.refresh(&self.config, used.as_deref()).await;
+        let result = endpoint.refresh(config, used.as_deref()).await;
         bump(&self.counters.token_requests);
         bump(&self.counters.refreshes);
         let mut token = match result {
@@ -146,15 +146,15 @@ impl ProviderSource {
 }
 
 impl TokenSource for ProviderSource {
-    fn refresh(&self) -> BoxFuture<'_, Result<Token>> {
-        self.refresh_once().boxed()
+    fn refresh<'a>(&'a self, config: &'a ConnectorConfig) -> BoxFuture<'a, Result<Token>> {
+        self.refresh_once(config).boxed()
     }
 
-    fn refresh_token(&self) -> Option<String> {
+    fn refresh_token(&self, config: &ConnectorConfig) -> Option<String> {
         lock(&self.rotated)
             .as_deref()
             .map(str::to_owned)
-            .or_else(|| self.config.refresh_token.clone())
+            .or_else(|| config.refresh_token.clone())
     }
 
     fn adopt_refresh_token(&self, refresh_token: String) {
@@ -212,10 +212,10 @@ mod tests {
         }
     }
 
-    fn config() -> Arc<ConnectorConfig> {
+    fn config() -> ConnectorConfig {
         let entry = json!({"client_id": "c", "client_secret": "s", "auth_url": "https://a/t",
                            "refresh_url": "https://a/t", "refresh_token": "rt0"});
-        Arc::new(ConnectorConfig::from_entry("source-test", &entry).unwrap())
+        ConnectorConfig::from_entry("source-test", &entry).unwrap()
     }
 
     #[tokio::test]
@@ -224,15 +224,16 @@ mod tests {
             seen: Mutex::new(Vec::new()),
             fail: false,
         });
-        let source = ProviderSource::new(config(), endpoint.clone());
-        let first = source.refresh().await.unwrap();
+        let config = config();
+        let source = ProviderSource::new(endpoint.clone());
+        let first = source.refresh(&config).await.unwrap();
         assert_eq!(first.refresh_token, None, "no rotation on the first answer");
         assert!(!source.has_rotated());
-        let second = source.refresh().await.unwrap();
+        let second = source.refresh(&config).await.unwrap();
         assert_eq!(second.refresh_token.as_deref(), Some("rt2"));
-        assert_eq!(source.refresh_token().as_deref(), Some("rt2"));
+        assert_eq!(source.refresh_token(&config).as_deref(), Some("rt2"));
         source.adopt_refresh_token("rt-other".into());
-        source.refresh().await.unwrap();
+        source.refresh(&config).await.unwrap();
         let seen = lock(&endpoint.seen).clone();
         assert_eq!(
             seen,
@@ -252,8 +253,11 @@ mod tests {
             seen: Mutex::new(Vec::new()),
             fail: true,
         });
-        let source = ProviderSource::new(config(), endpoint);
-        assert_eq!(source.refresh().await.unwrap_err().status_code(), 503);
+        let source = ProviderSource::new(endpoint);
+        assert_eq!(
+            source.refresh(&config()).await.unwrap_err().status_code(),
+            503
+        );
         assert_eq!(source.counters().snapshot().token_request_errors, 1);
     }
 }
