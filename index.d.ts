@@ -193,7 +193,7 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * (a sealed value whose key is not derived yet, or no secret key for it:
  * call `getToken(handle, options)`).
  */
-export declare function adoptStored(handle: number, options: ExternalObject<unknown>, value?: string | undefined | null): string | number
+export declare function adoptStored(handle: number, options: ExternalObject<unknown>, value?: string | null): string | number
 
 /**
  * Where relative `fetch()` URLs go: the last token answer's `api_domain`,
@@ -377,8 +377,8 @@ export declare function openKept(id: number, refreshToken?: string | undefined |
  * `client_id`, `client_secret`, `auth_url`, `refresh_url`, `refresh_token`,
  * `redirect_url` and `data_centre` in that order, separated by NULs (empty: unset), and
  * the lifetimes come as numbers (or unset). One string crosses, no JSON.
- * Returns 0, opening nothing, when a text holds a NUL or a lone surrogate
- * (it does not read as the JSON form would): open those with `openConnector`.
+ * Returns 0, opening nothing, when a text holds a NUL, or U+FFFD (which is
+ * also how a lone surrogate reads here): open those with `openConnector`.
  */
 export declare function openPlain(name: string, texts: string, expiresIn?: number | undefined | null, refreshIn?: number | undefined | null): number
 

@@ -33,6 +33,19 @@ test('a lone surrogate in a setting is refused as in the JSON form, whatever els
   assert.equal(new Connection({ c: pair }).getConnector('c').redirectUrl, pair.redirect_url);
 });
 
+test('a real U+FFFD (which the one-text form cannot tell from a lone surrogate) and a long setting read as written', async () => {
+  const before = mock.state.requests.length;
+  const replacement = settings(mock.url, { refresh_token: 'user-\ufffd-one', redirect_url: 'https://app.example/\ufffd' });
+  const c = new Connection({ c: replacement }).getConnector('c');
+  assert.equal(c.redirectUrl, 'https://app.example/\ufffd');
+  assert.match(await c.getAccessToken(), /^at-/);
+  // Longer than the buffer a setting is read into without an allocation.
+  const long = settings(mock.url, { refresh_token: `long-${'x'.repeat(2000)}` });
+  assert.match(await new Connection({ c: long }).getConnector('c').getAccessToken(), /^at-/);
+  const sent = mock.state.requests.slice(before).map((r) => r.form.get('refresh_token'));
+  assert.deepEqual(sent, ['user-\ufffd-one', long.refresh_token]);
+});
+
 test('numbers and empty strings read the same however the settings cross', async () => {
   const base = settings(mock.url, { expires_in: 3599.9, refresh_in: -5, redirect_url: '' });
   const plain = new Connection({ c: base }).getConnector('c');

@@ -12,5 +12,6 @@ pub mod provider_calls;
 pub mod runtime;
 pub mod shared_settings;
 pub mod stores;
+pub mod text_arg;
 pub mod token_calls;
 pub mod warm_up;

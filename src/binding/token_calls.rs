@@ -9,6 +9,7 @@ use napi_derive::napi;
 use super::call_options::CallOptionsHandle;
 use super::error::js_error;
 use super::keep_alive::KeepAlive;
+use super::text_arg::Text;
 use crate::engine::config::{ConnectorConfig, PlainSettings};
 use crate::engine::error::ConnectorError;
 use crate::engine::slot::cached::Stored;
@@ -16,7 +17,6 @@ use crate::engine::slot::exchange::exchange_code;
 use crate::engine::slot::registry::{self, SlotId};
 use crate::engine::slot::{install_queue, AheadQueue, Slot};
 use crate::engine::token::Token;
-use crate::support::utf16::string_from_utf16;
 
 /// The slot behind `handle` (a JS error for an unknown one).
 pub(super) fn slot(env: &Env, handle: SlotId) -> Result<Arc<Slot>> {
@@ -64,19 +64,20 @@ pub fn open_connector(
 /// `client_id`, `client_secret`, `auth_url`, `refresh_url`, `refresh_token`,
 /// `redirect_url` and `data_centre` in that order, separated by NULs (empty: unset), and
 /// the lifetimes come as numbers (or unset). One string crosses, no JSON.
-/// Returns 0, opening nothing, when a text holds a NUL or a lone surrogate
-/// (it does not read as the JSON form would): open those with `openConnector`.
+/// Returns 0, opening nothing, when a text holds a NUL, or U+FFFD (which is
+/// also how a lone surrogate reads here): open those with `openConnector`.
 #[napi(js_name = "openPlain")]
 pub fn open_plain(
     env: Env,
-    name: String,
-    texts: Utf16String,
+    #[napi(ts_arg_type = "string")] name: Text,
+    #[napi(ts_arg_type = "string")] texts: Text,
     expires_in: Option<f64>,
     refresh_in: Option<f64>,
 ) -> Result<u32> {
-    let Some(texts) = string_from_utf16(&texts) else {
+    if texts.maybe_replaced() {
         return Ok(0);
-    };
+    }
+    let (name, texts) = (name.as_str(), texts.as_str());
     let mut parts = texts
         .split('\0')
         .map(|text| Some(text).filter(|t| !t.is_empty()));
@@ -95,7 +96,7 @@ pub fn open_plain(
     if parts.next().is_some() {
         return Ok(0);
     }
-    let config = ConnectorConfig::from_plain(&name, settings).map_err(|e| js_error(&env, &e))?;
+    let config = ConnectorConfig::from_plain(name, settings).map_err(|e| js_error(&env, &e))?;
     Ok(open_slot(config))
 }
 
@@ -201,11 +202,11 @@ pub fn adopt_stored(
     env: Env,
     handle: u32,
     #[napi(ts_arg_type = "ExternalObject<unknown>")] options: &CallOptionsHandle,
-    value: Option<String>,
+    #[napi(ts_arg_type = "string | null")] value: Option<Text>,
 ) -> Result<Either<String, f64>> {
     let slot = slot(&env, handle)?;
     options.apply_to(&slot);
-    let stored = slot.adopt_stored(value.as_deref(), Some(ahead_queue()));
+    let stored = slot.adopt_stored(value.as_ref().map(Text::as_str), Some(ahead_queue()));
     Ok(match stored {
         Stored::Adopted(token, _) => Either::A(token.access_token.clone()),
         Stored::Unusable => Either::B(0.0),

@@ -1,6 +1,6 @@
 //! Helpers with no domain knowledge, used by `engine` and `store` alike: a
 //! poison-tolerant lock, the clock, random numbers, nonzero ids, hex, one
-//! back-off formula, UTF-16 text into strings, and the shape of diagnostic events. Nothing here imports from
+//! back-off formula, memory trimming and the shape of diagnostic events. Nothing here imports from
 //! `engine` or `store`.
 
 pub mod backoff;
@@ -11,4 +11,3 @@ pub mod ids;
 pub mod memory;
 pub mod random;
 pub mod sync;
-pub mod utf16;
