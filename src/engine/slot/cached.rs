@@ -44,11 +44,11 @@ pub(super) enum Mode {
     Forced,
 }
 
-/// How the latest caller wants background work done.
+/// How the latest caller wants background work done (whether at all is
+/// `Slot::refresh_ahead`).
 #[derive(Clone)]
 pub(super) struct CallerOptions {
     pub(super) store: StoreRef,
-    pub(super) refresh_ahead: bool,
 }
 
 #[derive(Default)]
@@ -142,10 +142,7 @@ impl Slot {
             fresh_until: AtomicI64::new(i64::MIN),
             uses_at_install: AtomicU64::new(0),
             refresh_ahead: AtomicBool::new(true),
-            caller: Mutex::new(CallerOptions {
-                store: None,
-                refresh_ahead: true,
-            }),
+            caller: Mutex::new(CallerOptions { store: None }),
             board_row: AtomicU32::new(u32::MAX),
         }
     }
@@ -218,7 +215,6 @@ impl Slot {
         self.refresh_ahead.store(refresh_ahead, Ordering::Relaxed);
         let mut caller = lock(&self.caller);
         caller.store = store.clone();
-        caller.refresh_ahead = refresh_ahead;
     }
 
     /// Sends later refreshes through `endpoint` (the latest caller's HTTP

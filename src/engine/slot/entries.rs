@@ -271,7 +271,7 @@ impl SharedSource {
                 None => self.keys().entry,
             },
             value: {
-                let value = with_owner(&encode_async(token, self.secret()).await, self.strong());
+                let value = with_owner(&encode_async(token, self.secret()).await, &self.strong());
                 if self.rotates() {
                     with_rotation_mark(&value)
                 } else {
@@ -314,7 +314,7 @@ impl SharedSource {
             .await
             .ok()??;
         let entry: Value = serde_json::from_str(&value).ok()?;
-        if entry.get("zc_fp").and_then(Value::as_str) != Some(self.strong()) {
+        if entry.get("zc_fp").and_then(Value::as_str) != Some(self.strong().as_str()) {
             return None;
         }
         let retry_at_ms = entry.get("retry_at")?.as_i64()?;

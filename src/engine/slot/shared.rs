@@ -19,7 +19,7 @@
 //! store does not delay callers.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use futures::future::BoxFuture;
@@ -92,12 +92,10 @@ pub struct SharedSource {
     config: ConnectorConfig,
     /// Whether another configuration was found under the JS package's key
     /// (the keys are then this configuration's own, see
-    /// `entry::keys::strong_fingerprint`). Keys are computed when used, not
-    /// kept: a slot is small, and a store round trip dwarfs a `format!`.
+    /// `entry::keys::strong_fingerprint`). Keys and the strong fingerprint
+    /// are computed when used, not kept: a slot is kept per configuration,
+    /// and a store round trip dwarfs an HMAC over the settings.
     collided: AtomicBool,
-    /// This configuration's strong fingerprint, written into every entry;
-    /// computed on first use (adopting a JS-package entry never needs it).
-    strong: OnceLock<Box<str>>,
     pub(super) source: ProviderSource,
     pub(super) clock: Arc<dyn Clock>,
     /// Whether the legacy key `ZC_CONN_<name>` was already read.
@@ -148,7 +146,6 @@ impl SharedSource {
     pub fn new(config: ConnectorConfig, source: ProviderSource, clock: Arc<dyn Clock>) -> Self {
         SharedSource {
             collided: AtomicBool::new(false),
-            strong: OnceLock::new(),
             config,
             source,
             clock,
@@ -208,16 +205,15 @@ impl SharedSource {
     /// The key of the token entry in use (`keys().entry`, without the others).
     pub fn entry_key(&self) -> String {
         if self.collided.load(Ordering::Acquire) {
-            alternate_key(&self.config, self.strong())
+            alternate_key(&self.config, &self.strong())
         } else {
             cache_key(&self.config)
         }
     }
 
     /// This configuration's strong fingerprint (`zc_fp` in its entries).
-    pub(super) fn strong(&self) -> &str {
-        self.strong
-            .get_or_init(|| strong_fingerprint(&self.config).into_boxed_str())
+    pub(super) fn strong(&self) -> String {
+        strong_fingerprint(&self.config)
     }
 
     /// Whether this configuration moved to its own keys.
