@@ -308,40 +308,14 @@ async fn a_second_slot_adopts_the_stored_token_and_rotation() {
 
 #[tokio::test(start_paused = true)]
 async fn a_slow_store_write_does_not_delay_callers() {
-    struct Slow(MemoryStore);
-    impl zcatalyst_connector_rs::store::TokenStore for Slow {
-        fn name(&self) -> &str {
-            "slow"
-        }
-        fn get<'a>(
-            &'a self,
-            key: &'a str,
-        ) -> zcatalyst_connector_rs::store::StoreFuture<'a, Option<String>> {
-            self.0.get(key)
-        }
-        fn put<'a>(
-            &'a self,
-            key: &'a str,
-            value: &'a str,
-            ttl: Duration,
-        ) -> zcatalyst_connector_rs::store::StoreFuture<'a, ()> {
-            async move {
-                tokio::time::sleep(Duration::from_millis(1_500)).await;
-                self.0.put(key, value, ttl).await
-            }
-            .boxed()
-        }
-        fn delete<'a>(
-            &'a self,
-            key: &'a str,
-        ) -> zcatalyst_connector_rs::store::StoreFuture<'a, ()> {
-            self.0.delete(key)
-        }
-    }
     let clock = Arc::new(TokioClock::starting_at(EPOCH));
     let endpoint = FakeEndpoint::new(clock.clone(), Answer::Token { expires_in: 3600 });
     let store = Arc::new(GuardedStore::new(
-        Arc::new(Slow(MemoryStore::new())),
+        Arc::new(Delayed {
+            inner: Arc::new(MemoryStore::new()),
+            reads: Duration::ZERO,
+            writes: Duration::from_millis(1_500),
+        }),
         Duration::from_secs(2),
     ));
     let slot = slot("slow-store", &endpoint, &clock);
@@ -596,16 +570,17 @@ async fn configurations_whose_keys_collide_never_share_a_token() {
     );
 }
 
-/// A store whose reads each take `delay` (its leases and writes are the
-/// inner store's own).
-struct SlowReads {
-    inner: Arc<zcatalyst_connector_rs::store::file::FileStore>,
-    delay: Duration,
+/// A store whose reads and writes each take a while longer than its inner
+/// store's (its leases are the inner store's own).
+struct Delayed {
+    inner: Arc<dyn zcatalyst_connector_rs::store::TokenStore>,
+    reads: Duration,
+    writes: Duration,
 }
 
-impl zcatalyst_connector_rs::store::TokenStore for SlowReads {
+impl zcatalyst_connector_rs::store::TokenStore for Delayed {
     fn name(&self) -> &str {
-        "slow-reads"
+        "delayed"
     }
 
     fn get<'a>(
@@ -613,7 +588,7 @@ impl zcatalyst_connector_rs::store::TokenStore for SlowReads {
         key: &'a str,
     ) -> zcatalyst_connector_rs::store::StoreFuture<'a, Option<String>> {
         async move {
-            tokio::time::sleep(self.delay).await;
+            tokio::time::sleep(self.reads).await;
             self.inner.get(key).await
         }
         .boxed()
@@ -625,17 +600,11 @@ impl zcatalyst_connector_rs::store::TokenStore for SlowReads {
         value: &'a str,
         ttl: Duration,
     ) -> zcatalyst_connector_rs::store::StoreFuture<'a, ()> {
-        self.inner.put(key, value, ttl)
-    }
-
-    fn put_if_newer<'a>(
-        &'a self,
-        key: &'a str,
-        value: &'a str,
-        expires_at: i64,
-        ttl: Duration,
-    ) -> zcatalyst_connector_rs::store::StoreFuture<'a, bool> {
-        self.inner.put_if_newer(key, value, expires_at, ttl)
+        async move {
+            tokio::time::sleep(self.writes).await;
+            self.inner.put(key, value, ttl).await
+        }
+        .boxed()
     }
 
     fn delete<'a>(&'a self, key: &'a str) -> zcatalyst_connector_rs::store::StoreFuture<'a, ()> {
@@ -655,9 +624,10 @@ async fn a_waiter_gives_up_at_its_bound_plus_one_store_round_trip_however_slow_t
     let endpoint = FakeEndpoint::new(clock.clone(), Answer::Rotate);
     let (_, file) = file_store("slow-reads");
     let store_timeout = Duration::from_millis(500);
-    let slow = Arc::new(SlowReads {
+    let slow = Arc::new(Delayed {
         inner: file.clone(),
-        delay: Duration::from_millis(450),
+        reads: Duration::from_millis(450),
+        writes: Duration::ZERO,
     });
     let store = Arc::new(GuardedStore::new(slow, store_timeout));
     let slot = slot("slow-reads", &endpoint, &clock);
