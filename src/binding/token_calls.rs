@@ -203,15 +203,33 @@ pub fn adopt_stored(
     handle: u32,
     #[napi(ts_arg_type = "ExternalObject<unknown>")] options: &CallOptionsHandle,
     #[napi(ts_arg_type = "string | null")] value: Option<Text>,
-) -> Result<Either<String, f64>> {
+) -> Result<Adoption> {
     let slot = slot(&env, handle)?;
     options.apply_to(&slot);
     let stored = slot.adopt_stored(value.as_ref().map(Text::as_str), Some(ahead_queue()));
     Ok(match stored {
-        Stored::Adopted(token, _) => Either::A(token.access_token.clone()),
-        Stored::Unusable => Either::B(0.0),
-        Stored::Undecided => Either::B(-1.0),
+        Stored::Adopted(token, _) => Adoption::Token(token),
+        Stored::Unusable => Adoption::Code(0.0),
+        Stored::Undecided => Adoption::Code(-1.0),
     })
+}
+
+/// What `adoptStored` answers: the adopted token (its access token becomes
+/// the JS string, with no copy in between), or a code.
+pub enum Adoption {
+    /// The token now served.
+    Token(Arc<Token>),
+    /// 0: the entry is unusable; -1: undecided here.
+    Code(f64),
+}
+
+impl ToNapiValue for Adoption {
+    unsafe fn to_napi_value(env: sys::napi_env, value: Self) -> Result<sys::napi_value> {
+        match value {
+            Adoption::Token(token) => unsafe { <&str>::to_napi_value(env, &token.access_token) },
+            Adoption::Code(code) => unsafe { f64::to_napi_value(env, code) },
+        }
+    }
 }
 
 /// A new token from the provider (joining a refresh already in flight),
