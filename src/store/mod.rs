@@ -84,9 +84,8 @@ pub trait TokenStore: Send + Sync {
     }
 
     /// Whether the store fails over to a replica (Redis under Sentinel, or a
-    /// cluster): its
-    /// leases are then held for the whole of a rotating refresh (see
-    /// [`StoreLock::try_lock_holding`]).
+    /// cluster): its leases are then held for the whole of a rotating refresh
+    /// (see [`StoreLock::try_lock_holding`]).
     fn fails_over(&self) -> bool {
         false
     }
