@@ -46,6 +46,22 @@ test('a real U+FFFD (which the one-text form cannot tell from a lone surrogate) 
   assert.deepEqual(sent, ['user-\ufffd-one', long.refresh_token]);
 });
 
+test('settings with multi-byte characters read whole around the length read without an allocation', async () => {
+  // V8 writes whole characters only, so a text a little longer than the
+  // buffer can stop 1-3 bytes short of its end: every length across it.
+  const before = mock.state.requests.length;
+  const sentTokens = [];
+  for (let n = 120; n < 180; n += 1) {
+    // A redirect URL of its own: each connector's settings cross whole.
+    const s = settings(mock.url, { refresh_token: `rt-${'\u20ac'.repeat(n)}`, redirect_url: `https://app.example/cb/${n}` });
+    const c = new Connection({ c: s }).getConnector('c');
+    assert.match(await c.getAccessToken(), /^at-/);
+    sentTokens.push(s.refresh_token);
+  }
+  const sent = mock.state.requests.slice(before).map((r) => r.form.get('refresh_token'));
+  assert.deepEqual(sent, sentTokens);
+});
+
 test('numbers and empty strings read the same however the settings cross', async () => {
   const base = settings(mock.url, { expires_in: 3599.9, refresh_in: -5, redirect_url: '' });
   const plain = new Connection({ c: base }).getConnector('c');

@@ -8,6 +8,8 @@ use napi::bindgen_prelude::*;
 
 /// Bytes read without an allocation: settings and store entries fit.
 const INLINE: usize = 512;
+/// The longest UTF-8 encoding of one character.
+const MAX_CHAR_BYTES: usize = 4;
 
 /// A JS string argument as UTF-8. V8 writes a lone surrogate as U+FFFD, so a
 /// text holding U+FFFD may not be what the caller wrote: see
@@ -61,7 +63,10 @@ impl FromNapiValue for Text {
             heap: None,
         };
         let written = unsafe { write_utf8(env, value, text.inline.as_mut_ptr(), INLINE)? };
-        if written + 1 < INLINE {
+        // V8 writes whole characters only: a text cut short leaves up to 3 of
+        // the buffer's bytes unused (before the NUL), so only one that ends
+        // further from the end certainly fitted.
+        if written + MAX_CHAR_BYTES < INLINE {
             text.len = written;
         } else {
             // It may not have fitted: ask for its length and read it whole.

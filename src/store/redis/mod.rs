@@ -35,10 +35,10 @@ use link::{Connector, Link};
 use topology::Topology;
 
 /// The longest a lease or fenced write waits for a replica's acknowledgement
-/// under Sentinel or in a replicated cluster shard (at most a quarter of the store timeout). A replica that
-/// does not answer in time (it is down) does not stop the fleet: the write
-/// stands on the master alone, and the clock-based fence still never goes
-/// backwards.
+/// under Sentinel or in a replicated cluster shard (at most a quarter of the
+/// store timeout). A replica that does not answer in time (it is down) does
+/// not stop the fleet: the write stands on the master alone, and the
+/// clock-based fence still never goes backwards.
 const REPLICA_WAIT: Duration = Duration::from_millis(250);
 
 /// How many times a script answered MOVED, ASK, TRYAGAIN or CLUSTERDOWN
