@@ -20,6 +20,15 @@ const STORE_TIMEOUT_MS = 500;
 /** A call may wait one lease and one HTTP timeout, and finish the store round trip in flight at its bound. */
 const CALL_BOUND_MS = LEASE_MS + HTTP_TIMEOUT_MS + STORE_TIMEOUT_MS;
 /**
+ * How late a timer may fire here: the bound above is the engine's exact
+ * worst case, and on a 2-core machine running 4 of these processes beside
+ * the Redis nodes a caller's clock sees it a few milliseconds after (one CI
+ * run measured 6503 ms against 6500). Breaking the bound costs more than this
+ * slack: one more poll sleeps up to 300 ms, one more store round trip during a
+ * failover waits out the store timeout.
+ */
+const SCHEDULING_SLACK_MS = 100;
+/**
  * A process stops on time: its last call, then at most the writes of a held
  * lease it owns (they go on for as long as its hold stands: one lease + one
  * HTTP timeout + 20 s).
@@ -54,7 +63,7 @@ async function failoverChaos({ storeUrl, rounds, failover, started }) {
         const took = Date.now() - started;
         calls += 1;
         longest = Math.max(longest, took);
-        if (took > ${CALL_BOUND_MS}) overLong += 1;
+        if (took > ${CALL_BOUND_MS + SCHEDULING_SLACK_MS}) overLong += 1;
       };
       const stopped = () => fs.existsSync(${JSON.stringify(stopFile)});
       const reads = (async () => { while (!stopped()) { await timed(() => c.getAccessToken()); await new Promise((r) => setTimeout(r, 20)); } })();
@@ -105,7 +114,7 @@ async function failoverChaos({ storeUrl, rounds, failover, started }) {
 function chaosSummary(r) {
   return `${r.failovers} failovers (promoted after ${Math.min(...r.promoted)}-${Math.max(...r.promoted)} ms); ` +
     `${r.requests} token requests, ${r.rejected} with a rotated-away refresh token; ` +
-    `${r.calls} calls, longest ${r.longest} ms (bound ${CALL_BOUND_MS} ms), ${r.overLong} over it; ` +
+    `${r.calls} calls, longest ${r.longest} ms (bound ${CALL_BOUND_MS} ms + ${SCHEDULING_SLACK_MS} ms for late timers), ${r.overLong} over it; ` +
     `outcomes ${JSON.stringify(r.codes)}; all 4 stopped within ${r.exitedWithin} ms and exited within ${r.allExited} ms`;
 }
 
