@@ -13,12 +13,13 @@
 //! its last holder (`SharedRef`'s `Drop`), so nothing outlives its connectors.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
+use std::hash::BuildHasher;
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::sync::{Arc, LazyLock, Mutex};
 
+use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
 use super::provider::{scheme_for, ClientAuth, ProviderOptions, ZohoServer};
@@ -536,9 +537,21 @@ impl Derivation<'_> {
     }
 }
 
-/// Shared settings in use, each once.
-static INTERNED: LazyLock<Mutex<HashSet<Arc<SharedSettings>, FxBuildHasher>>> =
-    LazyLock::new(|| Mutex::new(HashSet::default()));
+/// Shared settings in use, each once, with their hash (kept, so that growing
+/// the set moves entries without reading every one's bytes).
+static INTERNED: LazyLock<Mutex<HashTable<Interned>>> =
+    LazyLock::new(|| Mutex::new(HashTable::new()));
+
+/// An entry of the interned set.
+struct Interned {
+    hash: u64,
+    settings: Arc<SharedSettings>,
+}
+
+/// The interned set's hash of `settings`.
+fn hash_of(settings: &SharedSettings) -> u64 {
+    FxBuildHasher.hash_one(settings)
+}
 
 /// One holder's reference to interned settings. The last holder to let go
 /// takes the settings out of the process-wide set.
@@ -548,15 +561,23 @@ pub struct SharedRef(ManuallyDrop<Arc<SharedSettings>>);
 /// in the process, made now if there is none.
 pub fn intern(bytes: &[u8]) -> SharedRef {
     let settings = SharedSettings::of_bytes(bytes);
+    let hash = hash_of(settings);
     let mut interned = lock(&INTERNED);
-    if let Some(known) = interned.get(settings) {
-        return SharedRef(ManuallyDrop::new(known.clone()));
+    if let Some(known) = interned.find(hash, |e| e.hash == hash && *e.settings == *settings) {
+        return SharedRef(ManuallyDrop::new(known.settings.clone()));
     }
     let copy: Arc<[u8]> = Arc::from(bytes);
     // SAFETY: `SharedSettings` is a `repr(transparent)` wrapper of `[u8]`, so
     // the allocation `copy` points to is one of `SharedSettings` as well.
     let settings = unsafe { Arc::from_raw(Arc::into_raw(copy) as *const SharedSettings) };
-    interned.insert(settings.clone());
+    interned.insert_unique(
+        hash,
+        Interned {
+            hash,
+            settings: settings.clone(),
+        },
+        |e| e.hash,
+    );
     SharedRef(ManuallyDrop::new(settings))
 }
 
@@ -585,12 +606,11 @@ impl Drop for SharedRef {
         let mut interned = lock(&INTERNED);
         // SAFETY: `self.0` is taken once, here, and never used again.
         let settings = unsafe { ManuallyDrop::take(&mut self.0) };
-        let last = Arc::strong_count(&settings) == 2
-            && interned
-                .get(&*settings)
-                .is_some_and(|known| Arc::ptr_eq(known, &settings));
-        if last {
-            interned.remove(&*settings);
+        if Arc::strong_count(&settings) == 2 {
+            let hash = hash_of(&settings);
+            if let Ok(known) = interned.find_entry(hash, |e| Arc::ptr_eq(&e.settings, &settings)) {
+                known.remove();
+            }
         }
         drop(settings);
         drop(interned);
@@ -620,7 +640,10 @@ mod tests {
     use serde_json::json;
 
     fn is_interned(settings: &SharedSettings) -> bool {
-        lock(&INTERNED).contains(settings)
+        let hash = hash_of(settings);
+        lock(&INTERNED)
+            .find(hash, |e| *e.settings == *settings)
+            .is_some()
     }
 
     fn entries() -> Vec<serde_json::Value> {

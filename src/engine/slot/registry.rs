@@ -17,13 +17,14 @@
 //! are unique in the process, so a stale string can never match a new slot.
 //! A freed slot's token survives where it was written: in the store.
 //!
-//! Each configuration is stored once, in its slot: the index's keys are the
-//! slots themselves, hashed and compared by their configuration.
+//! Each configuration is stored once, in its slot: the index holds handles
+//! with their configuration's hash, and compares a candidate's configuration
+//! in its slot. The hash is kept so that growing the index (a process opening
+//! many distinct configurations) moves entries without reading every slot.
 
-use std::borrow::Borrow;
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 
+use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 use std::sync::{Arc, LazyLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -40,32 +41,21 @@ struct Entry {
     refs: u32,
 }
 
-/// A slot as the index's key: it hashes, compares and borrows as its
-/// configuration, so the index finds it by a `ConnectorConfig`.
-struct ByConfig(Arc<Slot>);
-
-impl Hash for ByConfig {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.config().hash(state);
-    }
+/// An index entry: a slot's handle and its configuration's hash.
+#[derive(Clone, Copy)]
+struct Indexed {
+    hash: u64,
+    id: SlotId,
 }
 
-impl PartialEq for ByConfig {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.config() == other.0.config()
-    }
+/// The index's hash of `config`. FxHash: the settings are the application's
+/// own, not an attacker's.
+fn hash_of(config: &ConnectorConfig) -> u64 {
+    FxBuildHasher.hash_one(config)
 }
 
-impl Eq for ByConfig {}
-
-impl Borrow<ConnectorConfig> for ByConfig {
-    fn borrow(&self) -> &ConnectorConfig {
-        self.0.config()
-    }
-}
-
-/// References to a slot the table itself holds: its entry and its index key.
-const TABLE_HOLDS: usize = 2;
+/// References to a slot the table itself holds: its entry.
+const TABLE_HOLDS: usize = 1;
 
 #[derive(Default)]
 struct Table {
@@ -75,8 +65,8 @@ struct Table {
     free: Vec<SlotId>,
     /// Handles whose last reference went while the slot was busy.
     unreferenced: Vec<SlotId>,
-    /// FxHash: the settings are the application's own, not an attacker's.
-    by_config: HashMap<ByConfig, SlotId, FxBuildHasher>,
+    /// The open slots by configuration (see `Indexed`).
+    by_config: HashTable<Indexed>,
     /// Slots freed since memory was last given back to the system.
     freed_since_trim: usize,
 }
@@ -89,6 +79,17 @@ impl Table {
     fn entry(&mut self, id: SlotId) -> Option<&mut Entry> {
         let index = (id as usize).checked_sub(1)?;
         self.slots.get_mut(index)?.as_mut()
+    }
+
+    /// The handle of the slot open for `config` (whose index hash is `hash`).
+    fn find(&self, config: &ConnectorConfig, hash: u64) -> Option<SlotId> {
+        let same = |e: &Indexed| {
+            e.hash == hash
+                && self.slots[e.id as usize - 1]
+                    .as_ref()
+                    .is_some_and(|entry| entry.slot.config() == config)
+        };
+        self.by_config.find(hash, same).map(|e| e.id)
     }
 
     /// Frees `id` if it has no reference and only the table holds its slot;
@@ -105,7 +106,10 @@ impl Table {
         }
         let index = id as usize - 1;
         if let Some(entry) = self.slots[index].take() {
-            self.by_config.remove(entry.slot.config());
+            let hash = hash_of(entry.slot.config());
+            if let Ok(indexed) = self.by_config.find_entry(hash, |e| e.id == id) {
+                indexed.remove();
+            }
             board::reset(id as usize);
             self.free.push(id);
             self.freed_since_trim += 1;
@@ -145,9 +149,10 @@ fn write() -> RwLockWriteGuard<'static, Table> {
 /// The slot for `config`, created on first use, with one more reference for
 /// the caller (give it back with `release`).
 pub fn open(config: ConnectorConfig) -> (SlotId, Arc<Slot>) {
+    let hash = hash_of(&config);
     let mut table = write();
     table.sweep();
-    if let Some(&id) = table.by_config.get(&config) {
+    if let Some(id) = table.find(&config, hash) {
         if let Some(entry) = table.entry(id) {
             entry.refs = entry.refs.saturating_add(1);
             return (id, entry.slot.clone());
@@ -170,7 +175,9 @@ pub fn open(config: ConnectorConfig) -> (SlotId, Arc<Slot>) {
     };
     // The board row is the handle, so JavaScript reads row `handle`.
     slot.attach_board(id as usize);
-    table.by_config.insert(ByConfig(slot.clone()), id);
+    table
+        .by_config
+        .insert_unique(hash, Indexed { hash, id }, |e| e.hash);
     (id, slot)
 }
 
@@ -212,7 +219,7 @@ pub fn live() -> usize {
 /// The slot of `config`, if one is open.
 pub fn find(config: &ConnectorConfig) -> Option<Arc<Slot>> {
     let table = read();
-    let id = *table.by_config.get(config)?;
+    let id = table.find(config, hash_of(config))?;
     let index = (id as usize).checked_sub(1)?;
     table.slots.get(index)?.as_ref().map(|e| e.slot.clone())
 }
