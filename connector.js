@@ -24,7 +24,7 @@ const { openRecord } = require('./lib/open-settings.js');
 const { defineMethods } = require('./lib/compiled-at-load.js');
 const {
   board, tokenPromises, tokenStrings, rejections, slotRefs, releaseHandle,
-  keep, keptGeneration, adopted, storeReads, StoreRead,
+  keep, keptGeneration, freshGeneration, adopted, storeReads, StoreRead,
 } = require('./lib/slot-cache.js');
 
 native.registerErrorClass(CatalystConnectorError);
@@ -157,7 +157,7 @@ class Connector {
       if (signal !== undefined && signal.aborted) {
         return Promise.reject(withCallSite(new ConnectorAbortError(signal.reason), callSite(this.getAccessToken)));
       }
-      const generation = native.freshGeneration(handle);
+      const generation = freshGeneration(handle);
       if (generation !== 0) {
         if (keptGeneration(handle) === generation) return Promise.resolve(tokenStrings[handle]);
         const token = native.tokenOfGeneration(handle, generation);

@@ -124,6 +124,16 @@ const keep = (function keep(handle, token, generation) {
   else keptGenerations[handle] = generation;
 });
 
+/**
+ * The generation of `handle`'s token if it is fresh now, else 0. A board row
+ * whose cell 0 says the slot has no token at all (-Infinity: a slot just
+ * opened, or one whose token was dropped) answers 0 without a native call.
+ */
+const freshGeneration = (function freshGeneration(handle) {
+  if (handle < boardRows && board[handle * 4] === -Infinity) return 0;
+  return native.freshGeneration(handle);
+});
+
 /** The generation of the string kept for `handle` (see `keep`). */
 function keptGeneration(handle) {
   return handle < boardRows ? board[handle * 4 + 3] : keptGenerations[handle];
@@ -145,5 +155,5 @@ const adopted = (function adopted(handle, options, value) {
 
 module.exports = {
   board, boardRows, tokenStrings, tokenPromises, rejections, slotRefs, releaseHandle,
-  keep, keptGeneration, adopted, storeReads, StoreRead,
+  keep, keptGeneration, freshGeneration, adopted, storeReads, StoreRead,
 };
