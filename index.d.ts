@@ -373,13 +373,14 @@ export declare function openConnector(name: string, settings: string | undefined
 export declare function openKept(id: number, refreshToken?: string | undefined | null): number
 
 /**
- * `openConnector` for settings that are all common ones, each crossing as
- * it is (a string, or unset: `null`, `undefined` or empty), the lifetimes as
- * numbers (or unset): no JSON, no joined string. Returns 0, opening
- * nothing, when a text holds a NUL, or U+FFFD (which is also how a lone
- * surrogate reads here): open those with `openConnector`.
+ * `openConnector` for settings that are all common ones: `texts` holds
+ * `client_id`, `client_secret`, `auth_url`, `refresh_url`, `refresh_token`,
+ * `redirect_url` and `data_centre` in that order, separated by NULs (empty: unset), and
+ * the lifetimes come as numbers (or unset). One string crosses, no JSON.
+ * Returns 0, opening nothing, when a text holds a NUL, or U+FFFD (which is
+ * also how a lone surrogate reads here): open those with `openConnector`.
  */
-export declare function openPlain(name: string, clientId?: string | undefined | null, clientSecret?: string | undefined | null, authUrl?: string | undefined | null, refreshUrl?: string | undefined | null, refreshToken?: string | undefined | null, redirectUrl?: string | undefined | null, dataCentre?: string | undefined | null, expiresIn?: number | undefined | null, refreshIn?: number | undefined | null): number
+export declare function openPlain(name: string, texts: string, expiresIn?: number | undefined | null, refreshIn?: number | undefined | null): number
 
 /**
  * `putAccessTokenInCache()`: writes the slot's current token to `store` and

@@ -54,10 +54,10 @@ const plainText = (function plainText(value) {
 
 /**
  * A setting `openPlain` takes: a string, or unset. Lone surrogates and NULs
- * are left to the engine to find: it reads each string anyway, and a check
- * here would read it twice.
+ * are left to the engine to find (`isWellFormed` or `includes` here would
+ * flatten a concatenated string: a copy, kept as long as the settings live).
  */
-const plainString = (function plainString(value) {
+const joinable = (function joinable(value) {
   return value === undefined || value === null || typeof value === 'string';
 });
 
@@ -69,10 +69,10 @@ const plainNumber = (function plainNumber(value) {
 /** Whether `record` holds common settings only, each one `openPlain` takes as it is. */
 const plainRecord = (function plainRecord(record) {
   return record.rare === undefined
-    && plainString(record.client_id) && plainString(record.client_secret)
-    && plainString(record.auth_url) && plainString(record.refresh_url)
-    && plainString(record.refresh_token) && plainString(record.redirect_url)
-    && plainString(record.data_centre) && plainNumber(record.expires_in) && plainNumber(record.refresh_in);
+    && joinable(record.client_id) && joinable(record.client_secret)
+    && joinable(record.auth_url) && joinable(record.refresh_url)
+    && joinable(record.refresh_token) && joinable(record.redirect_url)
+    && joinable(record.data_centre) && plainNumber(record.expires_in) && plainNumber(record.refresh_in);
 });
 
 /**
@@ -102,8 +102,10 @@ const openWhole = (function openWhole(record) {
   const name = record.name;
   try {
     if (plainRecord(record)) {
-      const handle = native.openPlain(name, record.client_id, record.client_secret, record.auth_url,
-        record.refresh_url, record.refresh_token, record.redirect_url, record.data_centre, record.expires_in, record.refresh_in);
+      // Unset and empty settings read alike (as an empty text).
+      const texts = `${record.client_id ?? ''}\0${record.client_secret ?? ''}\0${record.auth_url ?? ''}\0${
+        record.refresh_url ?? ''}\0${record.refresh_token ?? ''}\0${record.redirect_url ?? ''}\0${record.data_centre ?? ''}`;
+      const handle = native.openPlain(name, texts, record.expires_in, record.refresh_in);
       if (handle !== 0) return handle;
     }
     return native.openConnector(name, positional(record), true);

@@ -60,61 +60,44 @@ pub fn open_connector(
     Ok(open_slot(config))
 }
 
-/// `openConnector` for settings that are all common ones, each crossing as
-/// it is (a string, or unset: `null`, `undefined` or empty), the lifetimes as
-/// numbers (or unset): no JSON, no joined string. Returns 0, opening
-/// nothing, when a text holds a NUL, or U+FFFD (which is also how a lone
-/// surrogate reads here): open those with `openConnector`.
-#[allow(clippy::too_many_arguments)]
+/// `openConnector` for settings that are all common ones: `texts` holds
+/// `client_id`, `client_secret`, `auth_url`, `refresh_url`, `refresh_token`,
+/// `redirect_url` and `data_centre` in that order, separated by NULs (empty: unset), and
+/// the lifetimes come as numbers (or unset). One string crosses, no JSON.
+/// Returns 0, opening nothing, when a text holds a NUL, or U+FFFD (which is
+/// also how a lone surrogate reads here): open those with `openConnector`.
 #[napi(js_name = "openPlain")]
 pub fn open_plain(
     env: Env,
     #[napi(ts_arg_type = "string")] name: Text,
-    #[napi(ts_arg_type = "string | undefined | null")] client_id: Option<Text>,
-    #[napi(ts_arg_type = "string | undefined | null")] client_secret: Option<Text>,
-    #[napi(ts_arg_type = "string | undefined | null")] auth_url: Option<Text>,
-    #[napi(ts_arg_type = "string | undefined | null")] refresh_url: Option<Text>,
-    #[napi(ts_arg_type = "string | undefined | null")] refresh_token: Option<Text>,
-    #[napi(ts_arg_type = "string | undefined | null")] redirect_url: Option<Text>,
-    #[napi(ts_arg_type = "string | undefined | null")] data_centre: Option<Text>,
+    #[napi(ts_arg_type = "string")] texts: Text,
     expires_in: Option<f64>,
     refresh_in: Option<f64>,
 ) -> Result<u32> {
-    let texts = [
-        &client_id,
-        &client_secret,
-        &auth_url,
-        &refresh_url,
-        &refresh_token,
-        &redirect_url,
-        &data_centre,
-    ];
-    let refused = |text: &Option<Text>| {
-        text.as_ref()
-            .is_some_and(|t| t.maybe_replaced() || t.as_str().contains('\0'))
-    };
-    if texts.into_iter().any(refused) {
+    if texts.maybe_replaced() {
         return Ok(0);
     }
+    let (name, texts) = (name.as_str(), texts.as_str());
+    let mut parts = texts
+        .split('\0')
+        .map(|text| Some(text).filter(|t| !t.is_empty()));
+    let mut next = || parts.next().flatten();
     let settings = PlainSettings {
-        client_id: set(&client_id),
-        client_secret: set(&client_secret),
-        auth_url: set(&auth_url),
-        refresh_url: set(&refresh_url),
-        refresh_token: set(&refresh_token),
-        redirect_url: set(&redirect_url),
-        data_centre: set(&data_centre),
+        client_id: next(),
+        client_secret: next(),
+        auth_url: next(),
+        refresh_url: next(),
+        refresh_token: next(),
+        redirect_url: next(),
+        data_centre: next(),
         expires_in,
         refresh_in,
     };
-    let config =
-        ConnectorConfig::from_plain(name.as_str(), settings).map_err(|e| js_error(&env, &e))?;
+    if parts.next().is_some() {
+        return Ok(0);
+    }
+    let config = ConnectorConfig::from_plain(name, settings).map_err(|e| js_error(&env, &e))?;
     Ok(open_slot(config))
-}
-
-/// A text setting as `PlainSettings` takes it: empty reads as unset.
-fn set(text: &Option<Text>) -> Option<&str> {
-    text.as_ref().map(Text::as_str).filter(|t| !t.is_empty())
 }
 
 /// Opens the slot of `config` and returns its handle (carrying one reference
