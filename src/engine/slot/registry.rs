@@ -85,8 +85,10 @@ impl Table {
     fn find(&self, config: &ConnectorConfig, hash: u64) -> Option<SlotId> {
         let same = |e: &Indexed| {
             e.hash == hash
-                && self.slots[e.id as usize - 1]
-                    .as_ref()
+                && self
+                    .slots
+                    .get(e.id as usize - 1)
+                    .and_then(Option::as_ref)
                     .is_some_and(|entry| entry.slot.config() == config)
         };
         self.by_config.find(hash, same).map(|e| e.id)
