@@ -77,7 +77,8 @@ impl ConnectorConfig {
     /// Validates a connector's common settings given one by one, as
     /// `from_positional` validates the same values.
     pub fn from_plain(name: &str, settings: PlainSettings<'_>) -> Result<Self> {
-        let endpoints = match settings.data_centre {
+        // An empty data centre is unset, as in the object form.
+        let endpoints = match settings.data_centre.filter(|dc| !dc.is_empty()) {
             Some(dc) => Some(data_centre_endpoints(name, dc)?),
             None => None,
         };
@@ -96,6 +97,25 @@ mod tests {
     use super::*;
     use crate::engine::config::FIELDS;
     use serde_json::json;
+
+    #[test]
+    fn an_empty_data_centre_is_unset_as_in_the_object_form() {
+        let plain = PlainSettings {
+            client_id: Some("id"),
+            client_secret: Some("s"),
+            data_centre: Some(""),
+            ..PlainSettings::default()
+        };
+        let object = json!({"client_id": "id", "client_secret": "s", "data_centre": ""});
+        assert_eq!(
+            ConnectorConfig::from_plain("crm", plain)
+                .unwrap_err()
+                .to_string(),
+            ConnectorConfig::from_entry("crm", &object)
+                .unwrap_err()
+                .to_string()
+        );
+    }
 
     #[test]
     fn plain_settings_read_like_the_positional_form() {
