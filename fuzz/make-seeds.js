@@ -67,6 +67,8 @@ write('connector_settings', 'full', 'crm\n' + JSON.stringify({
 write('connector_settings', 'data-centre', 'books\n' + JSON.stringify({
   client_id: 'id', client_secret: 's', data_centre: 'eu', scope: 'ZohoBooks.fullaccess.all',
 }));
+// An empty data_centre is unset in every form (the fuzzer once found the plain form refusing it).
+write('connector_settings', 'empty-data-centre', 'crm\n' + JSON.stringify({ client_id: 'id', client_secret: 's', data_centre: '' }));
 write('connector_settings', 'provider', 'g\n' + JSON.stringify({
   client_id: 'id', client_secret: 's', auth_url: 'https://oauth2.example/token', refresh_url: 'https://oauth2.example/token',
   token_endpoint_auth_method: 'client_secret_basic', token_params: { audience: 'api', n: 1, b: true },
